@@ -1,0 +1,3 @@
+import { jestProject } from '../../jest.preset';
+
+export default jestProject('e2e', __dirname);

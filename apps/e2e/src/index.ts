@@ -1,0 +1,4 @@
+export * from './stack';
+export * from './local-services';
+export * from './progress-follower';
+export * from './orchestrator-client';

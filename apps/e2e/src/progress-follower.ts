@@ -1,0 +1,58 @@
+import { randomUUID } from 'crypto';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import {
+  isProgressEventType,
+  parseEnvelope,
+  ProgressEventSchema,
+  Topics,
+  type EventEnvelope,
+  type ProgressEvent,
+} from '@upshift/contracts';
+
+/**
+ * Follows `upgrade.progress` from the beginning, as a dashboard would, and checks that each
+ * execution's `sequence` has no gap (ARCHITECTURE.md, invariant 3).
+ */
+export class ProgressFollower {
+  readonly events: EventEnvelope<ProgressEvent>[] = [];
+  readonly gaps: { executionId: string; expected: number; got: number }[] = [];
+  private readonly lastSequence = new Map<string, number>();
+  private readonly listeners = new Set<(event: EventEnvelope<ProgressEvent>) => void>();
+  private readonly consumer: Consumer;
+
+  constructor(brokers: string[]) {
+    const kafka = new Kafka({ clientId: 'upshift-progress-follower', brokers, logLevel: logLevel.NOTHING });
+    this.consumer = kafka.consumer({ groupId: `progress-follower-${randomUUID()}`, sessionTimeout: 10_000 });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: Topics.PROGRESS, fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        const event = parseEnvelope(message.value, ProgressEventSchema, { type: isProgressEventType });
+        const previous = this.lastSequence.get(event.executionid);
+        if (previous !== undefined && event.sequence <= previous) return; // a redelivery
+        const expected = previous === undefined ? event.sequence : previous + 1;
+        if (event.sequence !== expected)
+          this.gaps.push({ executionId: event.executionid, expected, got: event.sequence });
+        this.lastSequence.set(event.executionid, event.sequence);
+        this.events.push(event);
+        for (const listener of this.listeners) listener(event);
+      },
+    });
+  }
+
+  on(listener: (event: EventEnvelope<ProgressEvent>) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  eventsOf(executionId: string): EventEnvelope<ProgressEvent>[] {
+    return this.events.filter((e) => e.executionid === executionId);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}

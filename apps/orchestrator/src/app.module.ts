@@ -1,0 +1,103 @@
+import { Global, Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { AgentClient } from './agent/agent.client';
+import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from './config';
+import { dataSourceOptions } from './database/data-source';
+import { Migrator } from './database/migrator';
+import { CanaryMonitor } from './engine/canary-monitor';
+import { CanaryWakeup } from './engine/canary-wakeup';
+import { EngineLifecycle } from './engine/engine-lifecycle';
+import { ExecutionEngine } from './engine/execution-engine';
+import { ExecutionStore } from './engine/execution.store';
+import { KafkaClients } from './engine/kafka-clients';
+import { PostCommitEffects } from './engine/post-commit-effects';
+import { RecoverySweeper } from './engine/recovery-sweeper';
+import { ResultsConsumer } from './engine/results-consumer';
+import { TimerQueue } from './engine/timer-queue';
+import { TimerWorker } from './engine/timer-worker';
+import { ValidationRunner } from './engine/validation-runner';
+import { HealthController } from './health/health.controller';
+import { RegistryClient } from './registry/registry.client';
+import { UpgradesController } from './upgrades/upgrades.controller';
+import { UpgradesRepository } from './upgrades/upgrades.repository';
+import { UpgradesService } from './upgrades/upgrades.service';
+
+/** Config and outbound clients every feature uses. */
+@Global()
+@Module({})
+class CoreModule {
+  static forRoot(config: OrchestratorConfig): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: ORCHESTRATOR_CONFIG, useValue: config },
+        RegistryClient,
+        AgentClient,
+        KafkaClients,
+        TimerQueue,
+      ],
+      exports: [ORCHESTRATOR_CONFIG, RegistryClient, AgentClient, KafkaClients, TimerQueue],
+    };
+  }
+}
+
+/** The execution engine: store, domain application, results consumer, timers, canary monitor, recovery. */
+@Module({
+  providers: [
+    Migrator,
+    CanaryWakeup,
+    PostCommitEffects,
+    ExecutionStore,
+    ExecutionEngine,
+    ValidationRunner,
+    ResultsConsumer,
+    TimerWorker,
+    CanaryMonitor,
+    RecoverySweeper,
+    EngineLifecycle,
+  ],
+  exports: [ExecutionStore, ExecutionEngine, ResultsConsumer, EngineLifecycle],
+})
+export class EngineModule {}
+
+/** Seed 003's REST API. */
+@Module({
+  imports: [EngineModule],
+  controllers: [UpgradesController],
+  providers: [UpgradesService, UpgradesRepository],
+})
+export class UpgradesModule {}
+
+@Module({
+  imports: [EngineModule],
+  controllers: [HealthController],
+})
+export class HealthModule {}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: OrchestratorConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            name: 'orchestrator',
+            // Request logs only when debugging: at fleet scale they drown the state-change logs.
+            autoLogging: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace',
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+          },
+        }),
+        TypeOrmModule.forRoot(dataSourceOptions(config.DATABASE_URL)),
+        ScheduleModule.forRoot(),
+        UpgradesModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ProblemException } from './problem';
+
+const PROBLEM_TYPE_BASE = 'https://upshift.dev/problems/';
+
+function slug(title: string): string {
+  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}
+
+/**
+ * The one error shape of the service: RFC 9457 `application/problem+json`. Anything that is not an
+ * HttpException is a bug: logged with its stack, answered as a 500 without internals.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetailsFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const body = this.toProblem(exception, request.originalUrl || request.url);
+    if (body.status >= 500) this.logger.error({ err: exception, path: request.url }, 'request failed');
+    if (response.headersSent) return;
+    response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  }
+
+  private toProblem(exception: unknown, instance: string): { status: number; [key: string]: unknown } {
+    if (exception instanceof ProblemException) {
+      return {
+        type: PROBLEM_TYPE_BASE + slug(exception.title),
+        title: exception.title,
+        status: exception.getStatus(),
+        detail: exception.detail,
+        instance,
+        ...exception.extras,
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const payload = exception.getResponse();
+      const title = HttpStatus[status]?.toString().replace(/_/g, ' ') ?? 'Error';
+      const message =
+        typeof payload === 'string'
+          ? payload
+          : Array.isArray((payload as { message?: unknown }).message)
+            ? (payload as { message: string[] }).message.join('; ')
+            : String((payload as { message?: unknown }).message ?? exception.message);
+      const niceTitle = title.charAt(0) + title.slice(1).toLowerCase();
+      return {
+        type: PROBLEM_TYPE_BASE + slug(niceTitle),
+        title: niceTitle,
+        status,
+        detail: message,
+        instance,
+      };
+    }
+    return {
+      type: PROBLEM_TYPE_BASE + 'internal-error',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred; the log has the details.',
+      instance,
+    };
+  }
+}

@@ -1,0 +1,132 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import type {
+  ExecutionStatus,
+  InstanceCommandType,
+  InstanceStatus,
+  UpgradeStrategy,
+  ValidationCheck,
+} from '@upshift/contracts';
+
+export const SCHEMA = 'orchestrator';
+
+/** bigint columns come back from pg as strings; counters here stay well inside 2^53. */
+const bigintAsNumber = {
+  to: (v: number) => v,
+  from: (v: string | number | null) => (v === null ? 0 : Number(v)),
+};
+
+export type ExecutionPhase = 'CANARY' | 'ROLLOUT';
+
+/** One upgrade execution: the request, where it stands, and what its commands need to carry. */
+@Entity({ schema: SCHEMA, name: 'execution' })
+export class ExecutionEntity {
+  @PrimaryColumn('uuid') id!: string;
+  @Column('text', { name: 'tenant_id' }) tenantId!: string;
+  @Column('text', { name: 'component_id' }) componentId!: string;
+  @Column('text', { name: 'from_version_id' }) fromVersionId!: string;
+  @Column('text', { name: 'to_version_id' }) toVersionId!: string;
+
+  @Column('text') strategy!: UpgradeStrategy;
+  @Column('int', { name: 'canary_percentage' }) canaryPercentage!: number;
+  @Column('int', { name: 'batch_size' }) batchSize!: number;
+  @Column('int', { name: 'batch_delay_seconds' }) batchDelaySeconds!: number;
+  @Column('int', { name: 'health_check_interval_seconds' }) healthCheckIntervalSeconds!: number;
+  @Column('int', { name: 'health_check_timeout_seconds' }) healthCheckTimeoutSeconds!: number;
+  @Column('int', { name: 'max_unavailable_percentage' }) maxUnavailablePercentage!: number;
+  @Column('int', { name: 'total_instances' }) totalInstances!: number;
+  @Column('boolean', { name: 'auto_rollback_enabled' }) autoRollbackEnabled!: boolean;
+  @Column('int', { name: 'failure_threshold' }) failureThreshold!: number;
+  @Column('text', { name: 'initiated_by', nullable: true }) initiatedBy!: string | null;
+  @Column('jsonb', { name: 'installed_components', nullable: true }) installedComponents!: Record<
+    string,
+    string
+  > | null;
+
+  @Column('text') status!: ExecutionStatus;
+  @Column('text', { name: 'status_reason', nullable: true }) statusReason!: string | null;
+  @Column('text') phase!: ExecutionPhase;
+  /** HALT from the failure policy: no new batches; FAILED once the in-flight ones settle. */
+  @Column('boolean') halted!: boolean;
+  @Column('int', { name: 'completed_instances' }) completedInstances!: number;
+  @Column('int', { name: 'failed_instances' }) failedInstances!: number;
+  @Column('int', { name: 'current_batch' }) currentBatch!: number;
+  @Column('int', { name: 'total_batches' }) totalBatches!: number;
+  /** STAGED: the last stage an operator approved (by resuming). */
+  @Column('int', { name: 'approved_stage' }) approvedStage!: number;
+  @Column('timestamptz', { name: 'last_batch_completed_at', nullable: true })
+  lastBatchCompletedAt!: Date | null;
+  @Column('timestamptz', { name: 'next_canary_check_at', nullable: true }) nextCanaryCheckAt!: Date | null;
+
+  /** Last `sequence` used on upgrade.progress for this execution (gap-free, from this locked row). */
+  @Column('bigint', { name: 'progress_sequence', transformer: bigintAsNumber }) progressSequence!: number;
+  /** Incremented by every committed state change: a fencing token for work done outside the lock. */
+  @Column('bigint', { name: 'lease_version', transformer: bigintAsNumber }) leaseVersion!: number;
+
+  // What every command carries, captured at creation so commands never wait on the registry.
+  @Column('text', { name: 'from_version' }) fromVersion!: string;
+  @Column('text', { name: 'to_version' }) toVersion!: string;
+  @Column('text', { name: 'artifact_url' }) artifactUrl!: string;
+  @Column('text', { name: 'artifact_sha256' }) artifactSha256!: string;
+  @Column('text', { name: 'artifact_signature', nullable: true }) artifactSignature!: string | null;
+  @Column('jsonb', { name: 'target_dependencies' }) targetDependencies!: Record<string, string>;
+
+  @Column('text', { name: 'rollback_reason', nullable: true }) rollbackReason!: string | null;
+  @Column('timestamptz', { name: 'rollback_initiated_at', nullable: true }) rollbackInitiatedAt!: Date | null;
+  @Column('text', { name: 'rollback_initiated_by', nullable: true }) rollbackInitiatedBy!: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' }) createdAt!: Date;
+  @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt!: Date | null;
+  @Column('timestamptz', { name: 'completed_at', nullable: true }) completedAt!: Date | null;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+}
+
+/** One instance of one execution; `id` is the registry's instance id. */
+@Entity({ schema: SCHEMA, name: 'execution_instance' })
+@Index(['executionId', 'position'])
+export class ExecutionInstanceEntity {
+  @PrimaryColumn('uuid', { name: 'execution_id' }) executionId!: string;
+  @PrimaryColumn('text') id!: string;
+  /** Order of the registry listing (by name): the order batches take instances in. */
+  @Column('int') position!: number;
+  @Column('text') name!: string;
+  @Column('text', { name: 'agent_url' }) agentUrl!: string;
+  @Column('text') status!: InstanceStatus;
+  @Column('int', { nullable: true }) batch!: number | null;
+  @Column('text', { name: 'failed_at', nullable: true }) failedAt!: InstanceStatus | null;
+  @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt!: Date | null;
+  @Column('timestamptz', { name: 'completed_at', nullable: true }) completedAt!: Date | null;
+  @Column('text', { nullable: true }) error!: string | null;
+  @Column('uuid', { name: 'pending_command_id', nullable: true }) pendingCommandId!: string | null;
+  @Column('text', { name: 'pending_command_type', nullable: true })
+  pendingCommandType!: InstanceCommandType | null;
+  @Column('timestamptz', { name: 'pending_command_issued_at', nullable: true })
+  pendingCommandIssuedAt!: Date | null;
+  @Column('int') attempt!: number;
+  /** Set when a ROLLBACK command for this instance failed. */
+  @Column('boolean', { name: 'rollback_failed' }) rollbackFailed!: boolean;
+}
+
+@Entity({ schema: SCHEMA, name: 'validation_result' })
+export class ValidationResultEntity {
+  @PrimaryColumn('uuid', { name: 'execution_id' }) executionId!: string;
+  @PrimaryColumn('text') check!: ValidationCheck;
+  @Column('boolean') passed!: boolean;
+  @Column('text') detail!: string;
+  @Column('timestamptz', { name: 'checked_at' }) checkedAt!: Date;
+}
+
+@Entity({ schema: SCHEMA, name: 'transcript_line' })
+@Index(['executionId', 'id'])
+export class TranscriptLineEntity {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id!: string;
+  @Column('uuid', { name: 'execution_id' }) executionId!: string;
+  @Column('timestamptz') at!: Date;
+  @Column('text') line!: string;
+}
+
+export const ENTITIES = [
+  ExecutionEntity,
+  ExecutionInstanceEntity,
+  ValidationResultEntity,
+  TranscriptLineEntity,
+];

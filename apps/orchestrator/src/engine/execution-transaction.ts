@@ -1,0 +1,102 @@
+import { randomUUID } from 'crypto';
+import type { EntityManager } from 'typeorm';
+import type { InstanceCommandType, ProgressEvent } from '@upshift/contracts';
+import type { ExecutionEntity, ExecutionInstanceEntity } from '../database/entities';
+
+export interface PendingCommand {
+  instance: ExecutionInstanceEntity;
+  commandId: string;
+}
+
+export interface RegistrySync {
+  instanceId: string;
+  versionId: string;
+}
+
+/** A timer to (re)arm once the transaction has committed. */
+export type TimerRequest =
+  | { kind: 'advance'; executionId: string; at: Date; jobKey: string }
+  | { kind: 'health-deadline'; executionId: string; instanceId: string; commandId: string; at: Date }
+  | { kind: 'validate'; executionId: string };
+
+/**
+ * Everything one state change does, collected while the execution row is locked and written in the
+ * same Postgres transaction by ExecutionStore: the execution row, the instance rows that changed,
+ * progress events (numbered from the locked row's counter, so the sequence is gap-free), commands,
+ * transcript lines and the snapshot. Side effects that must not happen unless the transaction commits
+ * (timers, registry updates, waking the canary monitor) are queued in `after`.
+ */
+export class ExecutionTransaction {
+  readonly now = new Date();
+  readonly events: ProgressEvent[] = [];
+  readonly commands: PendingCommand[] = [];
+  readonly transcript: string[] = [];
+  readonly dirty = new Set<ExecutionInstanceEntity>();
+  readonly timers: TimerRequest[] = [];
+  readonly registrySync: RegistrySync[] = [];
+  readonly after: (() => void)[] = [];
+  private readonly byId: Map<string, ExecutionInstanceEntity>;
+  /** Set when anything changed (the execution row is written). */
+  changed = false;
+  /** Set when the change is worth a fresh snapshot on upgrade.executions. */
+  snapshotDue = false;
+  /** Set by the engine when the canary monitor should look at this execution right after commit. */
+  canaryCheckNow = false;
+
+  constructor(
+    readonly manager: EntityManager,
+    readonly execution: ExecutionEntity,
+    readonly instances: ExecutionInstanceEntity[],
+  ) {
+    this.byId = new Map(instances.map((i) => [i.id, i]));
+  }
+
+  instance(id: string): ExecutionInstanceEntity | undefined {
+    return this.byId.get(id);
+  }
+
+  emit(data: ProgressEvent): void {
+    this.events.push(data);
+    this.changed = true;
+    // Instance-level events alone do not warrant a new snapshot (ADR 0046): at fleet scale a 500-instance
+    // snapshot per result batch would dominate the outbox. Everything else does.
+    if (data.kind !== 'InstanceStatusChanged') this.snapshotDue = true;
+  }
+
+  /** A transcript line; `publish` also sends it as a TranscriptLine progress event. */
+  say(line: string, publish = false): void {
+    this.transcript.push(line);
+    if (publish) this.emit({ kind: 'TranscriptLine', line });
+  }
+
+  touch(instance: ExecutionInstanceEntity): void {
+    this.dirty.add(instance);
+    this.changed = true;
+  }
+
+  /** Asks for a snapshot even without an execution-level event (e.g. the first one, at creation). */
+  snapshot(): void {
+    this.snapshotDue = true;
+  }
+
+  /** Gives the instance a new pending command (superseding any earlier one) and queues it. */
+  command(instance: ExecutionInstanceEntity, type: InstanceCommandType, reissue = false): string {
+    const commandId = randomUUID();
+    instance.pendingCommandId = commandId;
+    instance.pendingCommandType = type;
+    instance.pendingCommandIssuedAt = this.now;
+    instance.attempt = reissue ? instance.attempt + 1 : 1;
+    this.commands.push({ instance, commandId });
+    this.touch(instance);
+    return commandId;
+  }
+
+  /** Forgets the instance's pending command: whatever answer still arrives for it is ignored. */
+  clearCommand(instance: ExecutionInstanceEntity): void {
+    if (instance.pendingCommandId === null) return;
+    instance.pendingCommandId = null;
+    instance.pendingCommandType = null;
+    instance.pendingCommandIssuedAt = null;
+    this.touch(instance);
+  }
+}

@@ -1,0 +1,205 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import {
+  ExecutionEntity,
+  ExecutionInstanceEntity,
+  SCHEMA,
+  ValidationResultEntity,
+} from '../database/entities';
+import { toExecutionView } from '../upgrades/execution-view';
+import { ExecutionTransaction } from './execution-transaction';
+import { buildOutboxMessages, writeOutbox } from './outbox-messages';
+import { PostCommitEffects } from './post-commit-effects';
+
+const INSTANCE_COLUMNS = `
+  id text, status text, batch int, failed_at text, started_at timestamptz, completed_at timestamptz, error text,
+  pending_command_id uuid, pending_command_type text, pending_command_issued_at timestamptz, attempt int,
+  rollback_failed boolean`;
+
+/**
+ * The one way state changes are written (ARCHITECTURE.md "One instance, start to finish"): lock the
+ * execution row, let the caller apply domain transitions to an ExecutionTransaction, then write the
+ * rows, the outbox messages and the transcript in the same transaction, and only after the commit
+ * run the side effects (timers, registry updates).
+ */
+@Injectable()
+export class ExecutionStore {
+  private readonly logger = new Logger(ExecutionStore.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly effects: PostCommitEffects,
+  ) {}
+
+  /**
+   * Runs `fn` with the execution row locked (`SELECT … FOR UPDATE`) and its instances loaded. Returns
+   * null when the execution does not exist. `fn` may throw to abort: nothing is written.
+   */
+  async withLocked<T>(
+    executionId: string,
+    fn: (tx: ExecutionTransaction) => Promise<T> | T,
+  ): Promise<T | null> {
+    let tx: ExecutionTransaction | null = null;
+    const result = await this.dataSource.transaction(async (manager) => {
+      const execution = await manager
+        .getRepository(ExecutionEntity)
+        .createQueryBuilder('e')
+        .setLock('pessimistic_write')
+        .where('e.id = :id', { id: executionId })
+        .getOne();
+      if (execution === null) return null;
+      const instances = await manager.getRepository(ExecutionInstanceEntity).find({
+        where: { executionId },
+        order: { position: 'ASC' },
+      });
+      const current = new ExecutionTransaction(manager, execution, instances);
+      const value = await fn(current);
+      await this.flush(current, false);
+      tx = current;
+      return { value };
+    });
+    if (result === null) return null;
+    if (tx !== null) this.effects.run(tx);
+    return result.value;
+  }
+
+  /** Inserts a new execution and its instances, with whatever `fn` adds (ExecutionCreated), in one transaction. */
+  async insert(
+    execution: ExecutionEntity,
+    instances: ExecutionInstanceEntity[],
+    fn: (tx: ExecutionTransaction) => void,
+  ): Promise<void> {
+    let tx: ExecutionTransaction | null = null;
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(ExecutionEntity).insert(execution);
+      const saved = await manager.getRepository(ExecutionEntity).findOneByOrFail({ id: execution.id });
+      execution.createdAt = saved.createdAt;
+      for (let i = 0; i < instances.length; i += 1000) {
+        await manager.getRepository(ExecutionInstanceEntity).insert(instances.slice(i, i + 1000));
+      }
+      const current = new ExecutionTransaction(manager, execution, instances);
+      fn(current);
+      await this.flush(current, true);
+      tx = current;
+    });
+    if (tx !== null) this.effects.run(tx);
+  }
+
+  private async flush(tx: ExecutionTransaction, isNew: boolean): Promise<void> {
+    const { manager, execution } = tx;
+    if (!isNew && !tx.changed && tx.commands.length === 0 && tx.transcript.length === 0) return;
+    execution.updatedAt = tx.now;
+    execution.leaseVersion += 1;
+    const firstSequence = execution.progressSequence + 1;
+    execution.progressSequence += tx.events.length;
+    await this.updateExecution(manager, execution);
+    if (!isNew && tx.dirty.size > 0) await this.updateInstances(manager, execution.id, [...tx.dirty]);
+    if (tx.transcript.length > 0) {
+      await manager.query(
+        `INSERT INTO ${SCHEMA}.transcript_line (execution_id, at, line) SELECT $1, $2, unnest($3::text[])`,
+        [execution.id, tx.now, tx.transcript],
+      );
+    }
+    const wantSnapshot = isNew || tx.snapshotDue;
+    const validation = wantSnapshot
+      ? await manager.getRepository(ValidationResultEntity).findBy({ executionId: execution.id })
+      : [];
+    const snapshot = wantSnapshot ? toExecutionView(execution, tx.instances, validation) : null;
+    const messages = buildOutboxMessages(tx, firstSequence, snapshot);
+    await writeOutbox(manager, messages);
+  }
+
+  private async updateExecution(manager: EntityManager, e: ExecutionEntity): Promise<void> {
+    await manager.query(
+      `UPDATE ${SCHEMA}.execution SET
+         status = $2, status_reason = $3, phase = $4, halted = $5, completed_instances = $6, failed_instances = $7,
+         current_batch = $8, total_batches = $9, approved_stage = $10, last_batch_completed_at = $11,
+         next_canary_check_at = $12, progress_sequence = $13, lease_version = $14, rollback_reason = $15,
+         rollback_initiated_at = $16, rollback_initiated_by = $17, started_at = $18, completed_at = $19,
+         updated_at = $20
+       WHERE id = $1`,
+      [
+        e.id,
+        e.status,
+        e.statusReason,
+        e.phase,
+        e.halted,
+        e.completedInstances,
+        e.failedInstances,
+        e.currentBatch,
+        e.totalBatches,
+        e.approvedStage,
+        e.lastBatchCompletedAt,
+        e.nextCanaryCheckAt,
+        e.progressSequence,
+        e.leaseVersion,
+        e.rollbackReason,
+        e.rollbackInitiatedAt,
+        e.rollbackInitiatedBy,
+        e.startedAt,
+        e.completedAt,
+        e.updatedAt,
+      ],
+    );
+  }
+
+  /** All changed instance rows in one statement: one round trip however many instances a batch moved. */
+  private async updateInstances(
+    manager: EntityManager,
+    executionId: string,
+    instances: ExecutionInstanceEntity[],
+  ): Promise<void> {
+    const rows = instances.map((i) => ({
+      id: i.id,
+      status: i.status,
+      batch: i.batch,
+      failed_at: i.failedAt,
+      started_at: i.startedAt,
+      completed_at: i.completedAt,
+      error: i.error,
+      pending_command_id: i.pendingCommandId,
+      pending_command_type: i.pendingCommandType,
+      pending_command_issued_at: i.pendingCommandIssuedAt,
+      attempt: i.attempt,
+      rollback_failed: i.rollbackFailed,
+    }));
+    await manager.query(
+      `UPDATE ${SCHEMA}.execution_instance AS t SET
+         status = v.status, batch = v.batch, failed_at = v.failed_at, started_at = v.started_at,
+         completed_at = v.completed_at, error = v.error, pending_command_id = v.pending_command_id,
+         pending_command_type = v.pending_command_type, pending_command_issued_at = v.pending_command_issued_at,
+         attempt = v.attempt, rollback_failed = v.rollback_failed
+       FROM jsonb_to_recordset($2::jsonb) AS v(${INSTANCE_COLUMNS})
+       WHERE t.execution_id = $1 AND t.id = v.id`,
+      [executionId, JSON.stringify(rows)],
+    );
+  }
+
+  /** Read-only load (no lock) for views and for work done outside a transaction. */
+  async load(executionId: string): Promise<{
+    execution: ExecutionEntity;
+    instances: ExecutionInstanceEntity[];
+    validation: ValidationResultEntity[];
+  } | null> {
+    const manager = this.dataSource.manager;
+    const execution = await manager.getRepository(ExecutionEntity).findOneBy({ id: executionId });
+    if (execution === null) return null;
+    const [instances, validation] = await Promise.all([
+      manager
+        .getRepository(ExecutionInstanceEntity)
+        .find({ where: { executionId }, order: { position: 'ASC' } }),
+      manager.getRepository(ValidationResultEntity).findBy({ executionId }),
+    ]);
+    return { execution, instances, validation };
+  }
+
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  get log(): Logger {
+    return this.logger;
+  }
+}

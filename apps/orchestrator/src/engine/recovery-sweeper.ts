@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
+import { SCHEMA } from '../database/entities';
+import { ExecutionEngine } from './execution-engine';
+import { ExecutionStore } from './execution.store';
+import { TimerQueue } from './timer-queue';
+
+const INTERVAL_NAME = 'recovery-sweep';
+const SWEEP_EVERY_MS = 30_000;
+
+/**
+ * Resumes from Postgres state (invariant 2): at start-up and then every 30 s it re-arms what lives
+ * outside Postgres — validation runs, planner wake-ups, health-check deadlines — and re-issues
+ * commands nobody answered. Everything it arms is idempotent (deterministic job ids, and handlers
+ * that re-check state under the row lock), so running it on every replica is harmless.
+ */
+@Injectable()
+export class RecoverySweeper {
+  private readonly logger = new Logger(RecoverySweeper.name);
+  private sweeping: Promise<void> | null = null;
+
+  constructor(
+    @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly timers: TimerQueue,
+    private readonly store: ExecutionStore,
+    private readonly engine: ExecutionEngine,
+  ) {}
+
+  start(): void {
+    this.scheduler.addInterval(
+      INTERVAL_NAME,
+      setInterval(() => void this.sweep(), SWEEP_EVERY_MS),
+    );
+    void this.sweep();
+  }
+
+  async stop(): Promise<void> {
+    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
+    await this.sweeping;
+  }
+
+  sweep(): Promise<void> {
+    this.sweeping ??= this.run()
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'recovery sweep failed; retried next time'))
+      .finally(() => {
+        this.sweeping = null;
+      });
+    return this.sweeping;
+  }
+
+  private async run(): Promise<void> {
+    const active: { id: string; status: string }[] = await this.dataSource.query(
+      `SELECT id, status FROM ${SCHEMA}.execution
+        WHERE status IN ('VALIDATING', 'IN_PROGRESS', 'CANARY_RUNNING')`,
+    );
+    for (const e of active) {
+      if (e.status === 'VALIDATING') {
+        await this.timers.add(
+          { name: 'validate', data: { executionId: e.id } },
+          { jobId: `validate-${e.id}` },
+        );
+      } else {
+        await this.timers.add({ name: 'advance', data: { executionId: e.id } }, { jobId: `recover-${e.id}` });
+      }
+    }
+
+    const healthChecks: { execution_id: string; id: string; pending_command_id: string; due: Date }[] =
+      await this.dataSource.query(
+        `SELECT i.execution_id, i.id, i.pending_command_id,
+                i.pending_command_issued_at + make_interval(secs => e.health_check_timeout_seconds + $1) AS due
+           FROM ${SCHEMA}.execution_instance i JOIN ${SCHEMA}.execution e ON e.id = i.execution_id
+          WHERE i.pending_command_type = 'HEALTH_CHECK'`,
+        [this.config.HEALTH_DEADLINE_MARGIN_SECONDS],
+      );
+    for (const h of healthChecks) {
+      await this.timers.add(
+        {
+          name: 'health-deadline',
+          data: { executionId: h.execution_id, instanceId: h.id, commandId: h.pending_command_id },
+        },
+        { delayMs: new Date(h.due).getTime() - Date.now(), jobId: `deadline-${h.pending_command_id}` },
+      );
+    }
+
+    const cutoff = new Date(Date.now() - this.config.COMMAND_REISSUE_AFTER_SECONDS * 1000);
+    const stale: { execution_id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT execution_id FROM ${SCHEMA}.execution_instance
+        WHERE pending_command_id IS NOT NULL AND pending_command_type <> 'HEALTH_CHECK'
+          AND pending_command_issued_at < $1`,
+      [cutoff],
+    );
+    for (const s of stale) {
+      const count = await this.store.withLocked(s.execution_id, (tx) => this.engine.reissueStale(tx, cutoff));
+      if (count) this.logger.warn({ executionId: s.execution_id, count }, 're-issued unanswered commands');
+    }
+  }
+}

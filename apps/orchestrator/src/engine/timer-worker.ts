@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import Redis from 'ioredis';
+import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
+import { mapLimit } from '../common/map-limit';
+import { RegistryClient } from '../registry/registry.client';
+import { ExecutionEngine } from './execution-engine';
+import { ExecutionStore } from './execution.store';
+import { TIMER_QUEUE_NAME } from './timer-queue';
+import type { TimerJob } from './timer-queue';
+import { ValidationRunner } from './validation-runner';
+
+/** Runs the timer jobs on whichever replica takes them; every handler re-reads Postgres under the lock. */
+@Injectable()
+export class TimerWorker {
+  private readonly logger = new Logger(TimerWorker.name);
+  private worker: Worker | null = null;
+  private connection: Redis | null = null;
+
+  constructor(
+    @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
+    private readonly store: ExecutionStore,
+    private readonly engine: ExecutionEngine,
+    private readonly validation: ValidationRunner,
+    private readonly registry: RegistryClient,
+  ) {}
+
+  start(): void {
+    this.connection = new Redis(this.config.REDIS_URL, { maxRetriesPerRequest: null });
+    this.connection.on('error', (error) => this.logger.warn({ err: error }, 'redis connection error'));
+    this.worker = new Worker(TIMER_QUEUE_NAME, (job: Job) => this.handle(job as Job & TimerJob), {
+      connection: this.connection,
+      prefix: this.config.QUEUE_PREFIX,
+      concurrency: 16,
+    });
+    this.worker.on('failed', (job, error) =>
+      this.logger.warn({ err: error, job: job?.name, data: job?.data as unknown }, 'timer job failed'),
+    );
+    this.worker.on('error', (error) => this.logger.warn({ err: error }, 'timer worker error'));
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.close();
+    this.connection?.disconnect();
+    this.worker = null;
+  }
+
+  private async handle(job: TimerJob): Promise<void> {
+    switch (job.name) {
+      case 'validate':
+        await this.validation.run(job.data.executionId);
+        return;
+      case 'advance':
+        await this.store.withLocked(job.data.executionId, (tx) => this.engine.advance(tx));
+        return;
+      case 'health-deadline': {
+        const { executionId, instanceId, commandId } = job.data;
+        await this.store.withLocked(executionId, (tx) => {
+          if (this.engine.healthDeadline(tx, instanceId, commandId)) this.engine.advance(tx);
+        });
+        return;
+      }
+      case 'registry-sync': {
+        const { tenantId, instances } = job.data;
+        const failures: string[] = [];
+        await mapLimit(instances, 4, async ({ instanceId, versionId }) => {
+          try {
+            await this.registry.recordInstanceVersion(tenantId, instanceId, versionId);
+          } catch (error) {
+            failures.push(`${instanceId}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        });
+        // PATCH is idempotent, so retrying the whole job (BullMQ backoff) is safe.
+        if (failures.length > 0) throw new Error(`registry update failed for ${failures.join('; ')}`);
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import { Injectable, Logger } from '@nestjs/common';
+import * as semver from 'semver';
+import { ExecutionStatus, ValidationCheck } from '@upshift/contracts';
+import { AgentClient } from '../agent/agent.client';
+import type { AgentStatus } from '../agent/agent.client';
+import type { ExecutionEntity, ExecutionInstanceEntity } from '../database/entities';
+import { mapLimit } from '../common/map-limit';
+import { RegistryClient } from '../registry/registry.client';
+import type { CheckOutcome } from './execution-engine';
+import { ExecutionEngine } from './execution-engine';
+import { ExecutionStore } from './execution.store';
+
+const AGENT_CONCURRENCY = 32;
+
+/**
+ * The five pre-upgrade checks of seed 003. They run outside any transaction (they call the registry
+ * and every instance's agent), then one transaction records them and moves the execution on. The
+ * agent checks ask each agent directly (ADR 0041).
+ */
+@Injectable()
+export class ValidationRunner {
+  private readonly logger = new Logger(ValidationRunner.name);
+
+  constructor(
+    private readonly store: ExecutionStore,
+    private readonly engine: ExecutionEngine,
+    private readonly registry: RegistryClient,
+    private readonly agents: AgentClient,
+  ) {}
+
+  async run(executionId: string): Promise<void> {
+    const loaded = await this.store.load(executionId);
+    if (loaded === null || loaded.execution.status !== ExecutionStatus.VALIDATING) return;
+    const checks = await this.check(loaded.execution, loaded.instances);
+    await this.store.withLocked(executionId, (tx) => this.engine.validationFinished(tx, checks));
+  }
+
+  async check(e: ExecutionEntity, instances: ExecutionInstanceEntity[]): Promise<CheckOutcome[]> {
+    const [compatibility, statuses, health] = await Promise.all([
+      this.versionCompatibility(e),
+      mapLimit(instances, AGENT_CONCURRENCY, (i) => this.agents.status(i.agentUrl)),
+      mapLimit(instances, AGENT_CONCURRENCY, (i) => this.agents.health(i.agentUrl)),
+    ]);
+    const named = (index: number) => instances[index]?.name ?? `#${index}`;
+
+    const resourceProblems: string[] = [];
+    const backupProblems: string[] = [];
+    statuses.forEach((s, index) => {
+      if (!s.ok) {
+        resourceProblems.push(`${named(index)}: ${s.error}`);
+        backupProblems.push(`${named(index)}: ${s.error}`);
+        return;
+      }
+      const status: AgentStatus = s.value;
+      if (status.capacity <= 0)
+        resourceProblems.push(`${named(index)}: no spare capacity (${status.capacity})`);
+      if (status.lastBackupAt === null) backupProblems.push(`${named(index)}: no backup recorded`);
+      else if (Number.isNaN(Date.parse(status.lastBackupAt)))
+        backupProblems.push(`${named(index)}: unreadable lastBackupAt`);
+    });
+    const healthProblems = health.flatMap((h, index) => (h.ok ? [] : [`${named(index)}: ${h.error}`]));
+    const n = instances.length;
+    return [
+      compatibility,
+      summary(ValidationCheck.RESOURCE_AVAILABILITY, n, resourceProblems, 'report spare capacity'),
+      summary(ValidationCheck.BACKUP_VERIFICATION, n, backupProblems, 'have a backup to roll back to'),
+      summary(ValidationCheck.HEALTH_ENDPOINTS, n, healthProblems, 'answer their health endpoint'),
+      dependencyCheck(e),
+    ];
+  }
+
+  private async versionCompatibility(e: ExecutionEntity): Promise<CheckOutcome> {
+    const check = ValidationCheck.VERSION_COMPATIBILITY;
+    try {
+      const result = await this.registry.validatePath(e.componentId, {
+        fromVersionId: e.fromVersionId,
+        toVersionId: e.toVersionId,
+        installedComponents: e.installedComponents ?? {},
+      });
+      if (result.valid && result.blockers.length === 0) {
+        const path = result.path.map((p) => p.version).join(' → ') || `${e.fromVersion} → ${e.toVersion}`;
+        return { check, passed: true, detail: `upgrade path ${path} is valid` };
+      }
+      return {
+        check,
+        passed: false,
+        detail: `registry blockers: ${result.blockers.map((b) => `${b.code}: ${b.message}`).join('; ')}`,
+      };
+    } catch (error) {
+      return { check, passed: false, detail: `registry unavailable: ${errorText(error)}` };
+    }
+  }
+}
+
+/** installedComponents against the target version's dependency ranges (semver). */
+export function dependencyCheck(e: ExecutionEntity): CheckOutcome {
+  const check = ValidationCheck.DEPENDENCY_CHECK;
+  const installed = e.installedComponents ?? {};
+  const ranges = Object.entries(e.targetDependencies);
+  if (ranges.length === 0) return { check, passed: true, detail: `${e.toVersion} declares no dependencies` };
+  const problems: string[] = [];
+  for (const [name, range] of ranges) {
+    const have = installed[name];
+    if (have === undefined) {
+      problems.push(`${name} ${range} required but not listed in installedComponents`);
+      continue;
+    }
+    const version = semver.coerce(have)?.version ?? have;
+    if (!semver.valid(version) || !semver.satisfies(version, range, { includePrerelease: true })) {
+      problems.push(`${name} ${have} does not satisfy ${range}`);
+    }
+  }
+  return problems.length === 0
+    ? {
+        check,
+        passed: true,
+        detail: `dependencies satisfied: ${ranges.map(([n, r]) => `${n} ${r}`).join(', ')}`,
+      }
+    : { check, passed: false, detail: problems.join('; ') };
+}
+
+function summary(check: ValidationCheck, total: number, problems: string[], what: string): CheckOutcome {
+  if (problems.length === 0) return { check, passed: true, detail: `all ${total} instance(s) ${what}` };
+  const shown = problems.slice(0, 10).join('; ');
+  const more = problems.length > 10 ? `; and ${problems.length - 10} more` : '';
+  return {
+    check,
+    passed: false,
+    detail: `${problems.length} of ${total} instance(s) do not ${what}: ${shown}${more}`,
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,97 @@
+import 'reflect-metadata';
+import { ValidationPipe } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { flattenValidationErrors } from '@upshift/contracts';
+import { AppModule } from './app.module';
+import { badRequest } from './common/problem';
+import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { loadConfig } from './config';
+import type { OrchestratorConfig } from './config';
+import { API_PREFIX, registryProxy } from './proxy/registry-proxy';
+
+export interface OrchestratorApp {
+  app: INestApplication;
+  /** Base URL it listens on, e.g. http://127.0.0.1:8084. */
+  url: string;
+  config: OrchestratorConfig;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts the orchestrator: validated config (environment plus `overrides`), migrations
+ * under an advisory lock, the engine, REST under /api/v1/registry, the registry proxy, OpenAPI at
+ * /api/docs. Tests call it with port 0 and their own database, Redis prefix and broker.
+ */
+export async function createOrchestratorApp(
+  overrides: Partial<OrchestratorConfig> = {},
+): Promise<OrchestratorApp> {
+  const config = loadConfig(overrides);
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  if (config.REGISTRY_PROXY_ENABLED) {
+    // Registered before Nest's body parser, so proxied bodies stream through untouched.
+    app.use(
+      registryProxy(config.REGISTRY_URL, (error, path) =>
+        logger.warn({ err: error, path }, 'registry proxy could not reach the registry'),
+      ),
+    );
+  }
+  app.setGlobalPrefix(API_PREFIX.slice(1), { exclude: ['health/live', 'health/ready'] });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      transform: true,
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      exceptionFactory: (errors) => badRequest(flattenValidationErrors(errors)),
+    }),
+  );
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Upshift orchestrator')
+      .setDescription(
+        'Upgrade executions (seed 003): create, start, promote, pause, resume, cancel, roll back',
+      )
+      .setVersion('1.0')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document);
+  await app.listen(config.PORT, config.HOST ?? '0.0.0.0');
+  const address = app.getHttpServer().address() as { port: number } | string | null;
+  const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
+  const url = `http://127.0.0.1:${port}`;
+  logger.log({ url, docs: `${url}/api/docs`, registry: config.REGISTRY_URL }, 'orchestrator listening');
+  return { app, url, config, close: () => app.close() };
+}
+
+if (require.main === module) {
+  createOrchestratorApp()
+    .then(({ app }) => {
+      let closing = false;
+      const shutdown = (signal: string) => {
+        if (closing) return;
+        closing = true;
+        console.log(JSON.stringify({ level: 30, msg: `received ${signal}, shutting down` }));
+        const force = setTimeout(() => process.exit(1), 15_000);
+        force.unref();
+        app
+          .close()
+          .then(() => process.exit(0))
+          .catch((error: unknown) => {
+            console.error(error);
+            process.exit(1);
+          });
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,5 @@
+import { ExecutionTables1760000000000 } from './1760000000000-execution-tables';
+import { MessagingTables1760000000001 } from './1760000000001-messaging-tables';
+
+/** Every migration, in order (listed explicitly so that bundling and SWC need no glob loading). */
+export const MIGRATIONS = [ExecutionTables1760000000000, MessagingTables1760000000001];

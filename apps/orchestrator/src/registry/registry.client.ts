@@ -1,0 +1,114 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
+import { ProblemException } from '../common/problem';
+
+/** The registry's version body (only the fields the orchestrator reads). */
+export interface RegistryVersion {
+  id: string;
+  componentId: string;
+  version: string;
+  status: string;
+  artifact: { url: string; sha256: string; signature: string | null };
+  dependencies: Record<string, string>;
+}
+
+export interface RegistryIssue {
+  code: string;
+  message: string;
+}
+
+export interface PathValidation {
+  valid: boolean;
+  path: { versionId: string; version: string }[];
+  blockers: RegistryIssue[];
+  warnings: RegistryIssue[];
+}
+
+export interface RegistryInstance {
+  id: string;
+  tenantId: string;
+  componentId: string;
+  versionId: string;
+  version: string;
+  name: string;
+  agentUrl: string;
+}
+
+const PREFIX = '/api/v1/registry';
+
+/**
+ * The registry's REST API as the orchestrator uses it. The registry being down is a 503 for the
+ * caller (retry later), never a 500: nothing has been written when these calls fail.
+ */
+@Injectable()
+export class RegistryClient {
+  private readonly baseUrl: string;
+
+  constructor(@Inject(ORCHESTRATOR_CONFIG) config: OrchestratorConfig) {
+    this.baseUrl = config.REGISTRY_URL.replace(/\/$/, '');
+  }
+
+  /** The version, or null when it does not exist or is not the component's. */
+  async getVersion(componentId: string, versionId: string): Promise<RegistryVersion | null> {
+    const res = await this.call('GET', `/components/${enc(componentId)}/versions/${enc(versionId)}`);
+    if (res.status === 404) return null;
+    return this.json<RegistryVersion>(res, 'read a version');
+  }
+
+  async validatePath(
+    componentId: string,
+    body: { fromVersionId: string; toVersionId: string; installedComponents: Record<string, string> },
+  ): Promise<PathValidation> {
+    const res = await this.call('POST', `/components/${enc(componentId)}/upgrade-path/validate`, body);
+    return this.json<PathValidation>(res, 'validate the upgrade path');
+  }
+
+  /** The tenant's instances of the component at `versionId`, ordered by name. */
+  async listInstances(tenantId: string, componentId: string, versionId: string): Promise<RegistryInstance[]> {
+    const query = new URLSearchParams({ componentId, versionId }).toString();
+    const res = await this.call('GET', `/tenants/${enc(tenantId)}/instances?${query}`);
+    return this.json<RegistryInstance[]>(res, 'list instances');
+  }
+
+  /** Records an instance's new version; throws on anything but 2xx so that the caller retries. */
+  async recordInstanceVersion(tenantId: string, instanceId: string, versionId: string): Promise<void> {
+    const res = await this.call('PATCH', `/tenants/${enc(tenantId)}/instances/${enc(instanceId)}`, {
+      versionId,
+    });
+    if (!res.ok) {
+      throw new Error(`registry answered ${res.status} to PATCH instance ${instanceId}: ${await res.text()}`);
+    }
+    await res.arrayBuffer();
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<Response> {
+    try {
+      return await fetch(`${this.baseUrl}${PREFIX}${path}`, {
+        method,
+        headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (error) {
+      throw new ProblemException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'Registry Unavailable',
+        `The registry at ${this.baseUrl} did not answer (${error instanceof Error ? error.message : String(error)}); retry later.`,
+      );
+    }
+  }
+
+  private async json<T>(res: Response, what: string): Promise<T> {
+    if (!res.ok) {
+      const text = await res.text();
+      throw new ProblemException(
+        HttpStatus.BAD_GATEWAY,
+        'Registry Error',
+        `The registry answered ${res.status} when asked to ${what}: ${text.slice(0, 500)}`,
+      );
+    }
+    return (await res.json()) as T;
+  }
+}
+
+const enc = encodeURIComponent;

@@ -1,0 +1,114 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { CreateUpgradeRequest } from '@upshift/contracts';
+import type { ExecutionStatistics, UpgradeExecutionView } from '@upshift/contracts';
+import { ListUpgradesQuery } from './dto/list-upgrades.query';
+import { RollbackBody } from './dto/rollback.body';
+import type { TranscriptView, UpgradePage } from './upgrades.service';
+import { UpgradesService } from './upgrades.service';
+
+/**
+ * Seed 003's REST contract, path for path (under the global prefix /api/v1/registry). Each handler
+ * only maps HTTP to one UpgradesService call.
+ */
+@ApiTags('upgrades')
+@Controller()
+export class UpgradesController {
+  constructor(private readonly upgrades: UpgradesService) {}
+
+  @Post('tenants/:tenantId/upgrades')
+  @ApiOperation({ summary: 'Initiate an upgrade (201 with the execution, status PENDING)' })
+  @ApiBody({ type: CreateUpgradeRequest })
+  create(
+    @Param('tenantId') tenantId: string,
+    @Body() body: CreateUpgradeRequest,
+  ): Promise<UpgradeExecutionView> {
+    return this.upgrades.create(tenantId, body);
+  }
+
+  @Get('tenants/:tenantId/upgrades')
+  @ApiOperation({ summary: "List a tenant's executions, newest first" })
+  list(@Param('tenantId') tenantId: string, @Query() query: ListUpgradesQuery): Promise<UpgradePage> {
+    return this.upgrades.list(tenantId, query);
+  }
+
+  @Get('tenants/:tenantId/components/:componentId/upgrades/active')
+  @ApiOperation({ summary: 'The active execution of a component (404 when none)' })
+  active(
+    @Param('tenantId') tenantId: string,
+    @Param('componentId') componentId: string,
+  ): Promise<UpgradeExecutionView> {
+    return this.upgrades.active(tenantId, componentId);
+  }
+
+  @Get('components/:componentId/upgrade-statistics')
+  @ApiOperation({ summary: 'ExecutionStatistics of a component' })
+  statistics(@Param('componentId') componentId: string): Promise<ExecutionStatistics> {
+    return this.upgrades.statistics(componentId);
+  }
+
+  @Get('upgrades/:executionId')
+  @ApiOperation({ summary: 'Get an execution by id' })
+  get(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
+    return this.upgrades.get(executionId);
+  }
+
+  @Get('upgrades/:executionId/transcript')
+  @ApiOperation({ summary: 'The human-readable transcript of an execution, oldest line first' })
+  @ApiOkResponse({ description: '{ executionId, lines: [{ at, line }] }' })
+  transcript(@Param('executionId') executionId: string): Promise<TranscriptView> {
+    return this.upgrades.transcript(executionId);
+  }
+
+  @Post('upgrades/:executionId/start')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'PENDING → VALIDATING; the five checks run asynchronously' })
+  start(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
+    return this.upgrades.operate(executionId, 'start');
+  }
+
+  @Post('upgrades/:executionId/promote-canary')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'CANARY_MONITORING → IN_PROGRESS: roll the rest out with the rolling planner' })
+  promote(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
+    return this.upgrades.operate(executionId, 'promote-canary');
+  }
+
+  @Post('upgrades/:executionId/pause')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Stop starting batches (in-flight instances finish)' })
+  pause(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
+    return this.upgrades.operate(executionId, 'pause');
+  }
+
+  @Post('upgrades/:executionId/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'PAUSED → IN_PROGRESS, continuing where it stopped' })
+  resume(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
+    return this.upgrades.operate(executionId, 'resume');
+  }
+
+  @Post('upgrades/:executionId/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Stop new work; → CANCELLED' })
+  cancel(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
+    return this.upgrades.operate(executionId, 'cancel');
+  }
+
+  @Post('upgrades/:executionId/rollback')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Roll back every upgraded or health-checking instance; → ROLLING_BACK' })
+  @ApiQuery({ name: 'reason', required: false })
+  @ApiBody({ type: RollbackBody, required: false })
+  rollback(
+    @Param('executionId') executionId: string,
+    @Query('reason') reason: string | undefined,
+    @Body() body: RollbackBody | undefined,
+    @Headers('x-initiated-by') initiatedByHeader: string | undefined,
+  ): Promise<UpgradeExecutionView> {
+    return this.upgrades.operate(executionId, 'rollback', {
+      reason: reason ?? body?.reason,
+      initiatedBy: body?.initiatedBy ?? initiatedByHeader,
+    });
+  }
+}

@@ -1,0 +1,379 @@
+import {
+  CommandOutcome,
+  ExecutionStatus,
+  InstanceCommandType,
+  InstanceStatus,
+  Topics,
+} from '@upshift/contracts';
+import { eventually } from '@upshift/testing';
+import { DataSource as DataSourceToken } from 'typeorm';
+import { registerFleet } from './support/fleet-fixture';
+import { TestStack } from './support/stack';
+import { commandCounts, createUpgrade, operate, sleep } from './support/upgrades';
+
+/**
+ * The engine end to end: real Postgres, Redis, embedded Kafka broker and registry; the test is the
+ * worker (over Kafka) and the instances' agents (over HTTP).
+ */
+describe('orchestrator engine (e2e)', () => {
+  let stack: TestStack;
+  const executions: string[] = [];
+
+  beforeAll(async () => {
+    stack = await TestStack.start('orch_engine');
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  async function upgradedOnce(executionId: string, instanceIds: string[]): Promise<void> {
+    const counts = commandCounts(stack, executionId);
+    for (const id of instanceIds) {
+      expect(counts.get(id)).toEqual({ DRAIN: 1, UPGRADE: 1, HEALTH_CHECK: 1 });
+    }
+  }
+
+  it('ROLLING: upgrades every instance once in batches, records them in the registry and ends COMPLETED', async () => {
+    const fleet = await registerFleet(stack, 6);
+    const created = await createUpgrade(stack, fleet, { strategy: 'ROLLING' });
+    executions.push(created.id);
+    expect(created.status).toBe(ExecutionStatus.PENDING);
+    const started = await operate(stack, created.id, 'start');
+    expect(started.status).toBe(200);
+    expect(started.body.status).toBe(ExecutionStatus.VALIDATING);
+
+    const done = await stack.waitForStatus(created.id, ExecutionStatus.COMPLETED);
+    expect(done.completedInstances).toBe(6);
+    expect(done.failedInstances).toBe(0);
+    expect(done.instances.every((i) => i.status === InstanceStatus.COMPLETED)).toBe(true);
+    expect(done.validationResults.map((v) => [v.check, v.passed])).toEqual([
+      ['VERSION_COMPATIBILITY', true],
+      ['RESOURCE_AVAILABILITY', true],
+      ['BACKUP_VERIFICATION', true],
+      ['HEALTH_ENDPOINTS', true],
+      ['DEPENDENCY_CHECK', true],
+    ]);
+    expect(done.currentBatch).toBe(3);
+    expect(done.totalBatches).toBe(3);
+    await upgradedOnce(created.id, fleet.instanceIds);
+
+    // Out-of-service instances never exceeded the bound (50% of 6 = 3; batches of 2).
+    const starts = stack.progress.events(created.id).filter((e) => e.data.kind === 'BatchStarted');
+    expect(starts.map((e) => (e.data.kind === 'BatchStarted' ? e.data.instanceIds.length : 0))).toEqual([
+      2, 2, 2,
+    ]);
+
+    // The registry learns each instance's new version.
+    await eventually(
+      async () => {
+        const res = await fetch(
+          `${stack.registry.url}/api/v1/registry/tenants/${fleet.tenantId}/instances?componentId=${fleet.componentId}&versionId=${fleet.toVersionId}`,
+        );
+        const body = (await res.json()) as unknown[];
+        return body.length === 6 ? true : undefined;
+      },
+      { what: 'registry instances on the new version' },
+    );
+  });
+
+  it.each(['BLUE_GREEN', 'RECREATE'])(
+    '%s: ends COMPLETED with each instance upgraded once',
+    async (strategy) => {
+      const fleet = await registerFleet(stack, 4);
+      const created = await createUpgrade(stack, fleet, { strategy, maxUnavailablePercentage: 100 });
+      executions.push(created.id);
+      await operate(stack, created.id, 'start');
+      const done = await stack.waitForStatus(created.id, ExecutionStatus.COMPLETED);
+      expect(done.completedInstances).toBe(4);
+      await upgradedOnce(created.id, fleet.instanceIds);
+    },
+  );
+
+  it('STAGED: pauses after each stage and completes when every stage is approved by resume', async () => {
+    const fleet = await registerFleet(stack, 4);
+    const created = await createUpgrade(stack, fleet, { strategy: 'STAGED', batchSize: 2 });
+    executions.push(created.id);
+    await operate(stack, created.id, 'start');
+    let resumes = 0;
+    for (;;) {
+      const view = await eventually(
+        async () => {
+          const v = await stack.execution(created.id);
+          return v.status === ExecutionStatus.PAUSED || v.status === ExecutionStatus.COMPLETED
+            ? v
+            : undefined;
+        },
+        { timeoutMs: 20_000, what: 'a stage to finish' },
+      );
+      if (view.status === ExecutionStatus.COMPLETED) break;
+      expect((await operate(stack, created.id, 'resume')).status).toBe(200);
+      resumes += 1;
+      if (resumes > 10) throw new Error('STAGED never completed');
+    }
+    expect(resumes).toBeGreaterThan(0);
+    await upgradedOnce(created.id, fleet.instanceIds);
+  });
+
+  it('CANARY: canaries first, CANARY_MONITORING, then promote-canary rolls out the rest to COMPLETED', async () => {
+    const fleet = await registerFleet(stack, 10);
+    const created = await createUpgrade(stack, fleet, { strategy: 'CANARY', canaryPercentage: 20 });
+    executions.push(created.id);
+    await operate(stack, created.id, 'start');
+    const monitoring = await stack.waitForStatus(created.id, ExecutionStatus.CANARY_MONITORING);
+    const canaries = monitoring.instances.filter((i) => i.status === InstanceStatus.COMPLETED);
+    expect(canaries).toHaveLength(2);
+    expect(monitoring.instances.filter((i) => i.status === InstanceStatus.PENDING)).toHaveLength(8);
+    await eventually(
+      () => (stack.progress.kinds(created.id).includes('CanaryHealthReported') ? true : undefined),
+      { what: 'a canary health report' },
+    );
+    const promoted = await operate(stack, created.id, 'promote-canary');
+    expect(promoted.status).toBe(200);
+    const done = await stack.waitForStatus(created.id, ExecutionStatus.COMPLETED);
+    expect(done.completedInstances).toBe(10);
+    await upgradedOnce(created.id, fleet.instanceIds);
+  });
+
+  it('CANARY with auto-rollback: an unhealthy canary is rolled back by system:auto-rollback → ROLLED_BACK', async () => {
+    const fleet = await registerFleet(stack, 10);
+    const created = await createUpgrade(stack, fleet, {
+      strategy: 'CANARY',
+      canaryPercentage: 20,
+      autoRollbackEnabled: true,
+    });
+    executions.push(created.id);
+    // The new version makes the canaries unhealthy once their own health check has passed.
+    stack.worker.behaviours.set(created.id, (command) => {
+      if (command.type === InstanceCommandType.HEALTH_CHECK) {
+        stack.agents.set(command.agentUrl.split('/').pop() ?? '', { healthy: false });
+      }
+      return { outcome: CommandOutcome.SUCCEEDED };
+    });
+    await operate(stack, created.id, 'start');
+    const done = await stack.waitForStatus(created.id, ExecutionStatus.ROLLED_BACK);
+    expect(done.rollbackInfo?.rollbackInitiatedBy).toBe('system:auto-rollback');
+    expect(done.rollbackInfo?.rollbackReason).toMatch(/canary health check failed/);
+    expect(done.rollbackInfo?.rolledBackInstances).toHaveLength(2);
+    const kinds = stack.progress.kinds(created.id);
+    expect(kinds).toContain('RollbackStarted');
+    expect(kinds).toContain('RollbackCompleted');
+    const statuses = stack.progress
+      .events(created.id)
+      .flatMap((e) => (e.data.kind === 'ExecutionStatusChanged' ? [e.data.to] : []));
+    expect(statuses).toEqual([
+      'VALIDATING',
+      'CANARY_RUNNING',
+      'CANARY_MONITORING',
+      'ROLLING_BACK',
+      'ROLLED_BACK',
+    ]);
+  });
+
+  it('CANARY without auto-rollback: an unhealthy canary is reported and the execution stays CANARY_MONITORING', async () => {
+    const fleet = await registerFleet(stack, 10);
+    const created = await createUpgrade(stack, fleet, { strategy: 'CANARY', canaryPercentage: 10 });
+    executions.push(created.id);
+    stack.worker.behaviours.set(created.id, (command) => {
+      if (command.type === InstanceCommandType.HEALTH_CHECK) {
+        stack.agents.set(command.agentUrl.split('/').pop() ?? '', { healthy: false });
+      }
+      return { outcome: CommandOutcome.SUCCEEDED };
+    });
+    await operate(stack, created.id, 'start');
+    await stack.waitForStatus(created.id, ExecutionStatus.CANARY_MONITORING);
+    // At least two monitor rounds (interval 1 s), each reporting the unhealthy canary.
+    await eventually(
+      () => {
+        const reports = stack.progress
+          .events(created.id)
+          .filter((e) => e.data.kind === 'CanaryHealthReported' && e.data.unhealthy > 0);
+        return reports.length >= 2 ? reports : undefined;
+      },
+      { timeoutMs: 10_000, what: 'two unhealthy canary reports' },
+    );
+    const view = await stack.execution(created.id);
+    expect(view.status).toBe(ExecutionStatus.CANARY_MONITORING);
+    expect(view.rollbackInfo?.rollbackInitiatedAt).toBeNull();
+    expect((await operate(stack, created.id, 'cancel')).body.status).toBe(ExecutionStatus.CANCELLED);
+  });
+
+  it('auto-rollback starts in the transaction where failures reach the threshold, then ROLLED_BACK', async () => {
+    const fleet = await registerFleet(stack, 6);
+    const created = await createUpgrade(stack, fleet, {
+      autoRollbackEnabled: true,
+      failureThreshold: 2,
+      batchSize: 2,
+      maxUnavailablePercentage: 50,
+    });
+    executions.push(created.id);
+    const failing = new Set(fleet.instanceIds.slice(2, 4));
+    stack.worker.behaviours.set(created.id, (command) =>
+      command.type === InstanceCommandType.UPGRADE && failing.has(command.instanceId)
+        ? { outcome: CommandOutcome.FAILED, reason: 'disk full' }
+        : { outcome: CommandOutcome.SUCCEEDED },
+    );
+    await operate(stack, created.id, 'start');
+    const done = await stack.waitForStatus(created.id, ExecutionStatus.ROLLED_BACK);
+    expect(done.failedInstances).toBe(2);
+    expect(done.rollbackInfo?.rollbackInitiatedBy).toBe('system:auto-rollback');
+    expect(done.rollbackInfo?.currentFailures).toBe(2);
+    // Batch 1 (completed) and batch 2 (failed at UPGRADING) are reverted; batch 3 never started.
+    expect(new Set(done.rollbackInfo?.rolledBackInstances)).toEqual(new Set(fleet.instanceIds.slice(0, 4)));
+    expect(done.instances.slice(4).every((i) => i.status === InstanceStatus.PENDING)).toBe(true);
+    // The second failure and ROLLING_BACK are in the same transaction: adjacent sequences.
+    const events = stack.progress.events(created.id);
+    const secondFailure = events.filter(
+      (e) => e.data.kind === 'InstanceStatusChanged' && e.data.to === InstanceStatus.FAILED,
+    )[1];
+    const rollingBack = events.find(
+      (e) => e.data.kind === 'ExecutionStatusChanged' && e.data.to === 'ROLLING_BACK',
+    );
+    expect(secondFailure).toBeDefined();
+    expect(rollingBack?.time).toBe(secondFailure?.time);
+  });
+
+  it('pause stops new batches (in-flight ones finish); resume finishes with each instance upgraded once', async () => {
+    const fleet = await registerFleet(stack, 6);
+    const created = await createUpgrade(stack, fleet, { batchSize: 2, batchDelaySeconds: 2 });
+    executions.push(created.id);
+    await operate(stack, created.id, 'start');
+    await eventually(() => (stack.progress.kinds(created.id).includes('BatchCompleted') ? true : undefined), {
+      what: 'the first batch to complete',
+    });
+    const paused = await operate(stack, created.id, 'pause');
+    expect(paused.status).toBe(200);
+    expect(paused.body.status).toBe(ExecutionStatus.PAUSED);
+    const batchesAtPause = stack.progress.kinds(created.id).filter((k) => k === 'BatchStarted').length;
+    await sleep(3000); // longer than the batch delay: a running execution would have started a batch
+    const stillPaused = await stack.execution(created.id);
+    expect(stillPaused.status).toBe(ExecutionStatus.PAUSED);
+    expect(stack.progress.kinds(created.id).filter((k) => k === 'BatchStarted').length).toBe(batchesAtPause);
+    expect((await operate(stack, created.id, 'resume')).body.status).toBe(ExecutionStatus.IN_PROGRESS);
+    const done = await stack.waitForStatus(created.id, ExecutionStatus.COMPLETED);
+    expect(done.completedInstances).toBe(6);
+    await upgradedOnce(created.id, fleet.instanceIds);
+  });
+
+  it('duplicate and late results change nothing', async () => {
+    const fleet = await registerFleet(stack, 4);
+    const created = await createUpgrade(stack, fleet, { batchSize: 2 });
+    executions.push(created.id);
+    // Every answer is sent twice while the execution runs.
+    stack.worker.behaviours.set(created.id, () => ({ outcome: CommandOutcome.SUCCEEDED }));
+    const original = stack.worker.send.bind(stack.worker);
+    stack.worker.send = async (results) => {
+      await original(results);
+      await original(results.filter((r) => r.executionId === created.id));
+    };
+    try {
+      await operate(stack, created.id, 'start');
+      await stack.waitForStatus(created.id, ExecutionStatus.COMPLETED);
+    } finally {
+      stack.worker.send = original;
+    }
+    await upgradedOnce(created.id, fleet.instanceIds);
+    const before = await stack.execution(created.id);
+    const eventsBefore = stack.progress.events(created.id).length;
+    // Late: every result again, plus FAILED answers to commands long superseded.
+    const late = stack.worker.results.filter((r) => r.executionId === created.id);
+    await stack.worker.send([
+      ...late,
+      ...late.map((r) => ({ ...r, outcome: CommandOutcome.FAILED, reason: 'late' })),
+    ]);
+    await sleep(1500);
+    const after = await stack.execution(created.id);
+    expect(after).toEqual(before);
+    expect(stack.progress.events(created.id).length).toBe(eventsBefore);
+  });
+
+  it('a health check that never answers fails the instance at its deadline', async () => {
+    const fleet = await registerFleet(stack, 2);
+    const created = await createUpgrade(stack, fleet, {
+      batchSize: 1,
+      healthCheckIntervalSeconds: 1,
+      healthCheckTimeoutSeconds: 1,
+      failureThreshold: 1,
+    });
+    executions.push(created.id);
+    stack.worker.behaviours.set(created.id, (command) =>
+      command.type === InstanceCommandType.HEALTH_CHECK ? 'drop' : { outcome: CommandOutcome.SUCCEEDED },
+    );
+    await operate(stack, created.id, 'start');
+    const failed = await stack.waitForStatus(created.id, ExecutionStatus.FAILED);
+    expect(failed.instances[0]?.status).toBe(InstanceStatus.FAILED);
+    expect(failed.instances[0]?.error).toMatch(/no health-check result within 2s/);
+    expect(failed.instances[1]?.status).toBe(InstanceStatus.PENDING);
+  });
+
+  it('an unparseable result goes to the dead-letter topic and the consumer moves on', async () => {
+    const consumer = stack.kafka.consumer({ groupId: `dlq-${Date.now()}`, maxWaitTimeInMs: 50 });
+    const letters: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: Topics.DLQ, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => void letters.push(message.value?.toString() ?? ''),
+    });
+    try {
+      await stack.worker.sendRaw('garbage', '{"not": "an envelope"');
+      await eventually(() => (letters.some((l) => l.includes('not JSON')) ? true : undefined), {
+        timeoutMs: 15_000,
+        what: 'the dead letter',
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
+  it('a restarted orchestrator resumes from Postgres and Redis and finishes with each instance upgraded once', async () => {
+    const fleet = await registerFleet(stack, 6);
+    const created = await createUpgrade(stack, fleet, { batchSize: 2, batchDelaySeconds: 1 });
+    executions.push(created.id);
+    await operate(stack, created.id, 'start');
+    await eventually(() => (stack.progress.kinds(created.id).includes('BatchCompleted') ? true : undefined), {
+      what: 'the first batch to complete',
+    });
+    await stack.orchestrator.close();
+    stack.orchestrator = await stack.startOrchestrator();
+    const done = await stack.waitForStatus(created.id, ExecutionStatus.COMPLETED, 40_000);
+    expect(done.completedInstances).toBe(6);
+    await upgradedOnce(created.id, fleet.instanceIds);
+  });
+
+  it('two replicas share the work (row locks, one consumer group, one timer queue)', async () => {
+    const second = await stack.startOrchestrator();
+    try {
+      const fleets = await Promise.all([registerFleet(stack, 4), registerFleet(stack, 4)]);
+      const created = await Promise.all(fleets.map((f) => createUpgrade(stack, f, { batchSize: 1 })));
+      executions.push(...created.map((c) => c.id));
+      await Promise.all(created.map((c) => operate(stack, c.id, 'start')));
+      for (const [index, c] of created.entries()) {
+        await stack.waitForStatus(c.id, ExecutionStatus.COMPLETED, 40_000);
+        await upgradedOnce(c.id, fleets[index]?.instanceIds ?? []);
+      }
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('upgrade.progress carries a gap-free sequence per execution, matching Postgres', async () => {
+    expect(executions.length).toBeGreaterThan(5);
+    for (const id of executions) {
+      const rows: { progress_sequence: string }[] = await stack.orchestrator.app
+        .get(DataSourceToken)
+        .query('SELECT progress_sequence FROM orchestrator.execution WHERE id = $1', [id]);
+      const last = Number(rows[0]?.progress_sequence);
+      const sequences = await eventually(
+        () => {
+          const seq = stack.progress.events(id).map((e) => e.sequence);
+          return seq.length >= last ? seq : undefined;
+        },
+        { what: `all ${last} progress events of ${id}` },
+      );
+      if (JSON.stringify(sequences) !== JSON.stringify(Array.from({ length: last }, (_, i) => i + 1))) {
+        console.log(stack.progress.trace.filter((t) => t.startsWith(id.slice(0, 8))).join('\n'));
+      }
+      expect(sequences).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    }
+  });
+});

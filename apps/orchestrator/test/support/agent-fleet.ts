@@ -1,0 +1,75 @@
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+
+export interface AgentState {
+  version: string;
+  healthy: boolean;
+  capacity: number;
+  lastBackupAt: string | null;
+}
+
+/**
+ * A tiny in-test fleet of instance agents on one HTTP server: `/<name>/agent/status` and
+ * `/<name>/agent/health` of the agent protocol, with per-instance state a test can flip (an unhealthy
+ * canary, a missing backup).
+ */
+export class AgentFleet {
+  private server: http.Server | null = null;
+  private port = 0;
+  readonly agents = new Map<string, AgentState>();
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  urlOf(name: string): string {
+    return `http://127.0.0.1:${this.port}/${name}`;
+  }
+
+  add(name: string, state: Partial<AgentState> = {}): string {
+    this.agents.set(name, {
+      version: '1.0.0',
+      healthy: true,
+      capacity: 4,
+      lastBackupAt: new Date().toISOString(),
+      ...state,
+    });
+    return this.urlOf(name);
+  }
+
+  set(name: string, patch: Partial<AgentState>): void {
+    const agent = this.agents.get(name);
+    if (agent) Object.assign(agent, patch);
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const [, name, prefix, what] = (req.url ?? '').split('?')[0]?.split('/') ?? [];
+    const agent = name ? this.agents.get(name) : undefined;
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (agent === undefined || prefix !== 'agent') return send(404, { error: 'no such agent' });
+    if (what === 'status') {
+      return send(200, {
+        version: agent.version,
+        healthy: agent.healthy,
+        draining: false,
+        capacity: agent.capacity,
+        lastBackupAt: agent.lastBackupAt,
+      });
+    }
+    if (what === 'health') return send(agent.healthy ? 200 : 503, { healthy: agent.healthy });
+    send(404, { error: 'unknown agent endpoint' });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,144 @@
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import type { Kafka } from 'kafkajs';
+import { startBroker } from '@upshift/kafka-broker';
+import { createKafka } from '@upshift/messaging';
+import { createTestDatabase, createTestRedis, eventually } from '@upshift/testing';
+import type { TestDatabase, TestRedis } from '@upshift/testing';
+import type { UpgradeExecutionView } from '@upshift/contracts';
+import { createRegistryApp } from '../../../registry/src/main';
+import type { RegistryApp } from '../../../registry/src/main';
+import { createOrchestratorApp } from '../../src/main';
+import type { OrchestratorApp } from '../../src/main';
+import type { OrchestratorConfig } from '../../src/config';
+import { AgentFleet } from './agent-fleet';
+import { ProgressWatcher } from './progress-watcher';
+import { TestWorker } from './test-worker';
+
+type Broker = Awaited<ReturnType<typeof startBroker>>;
+
+/**
+ * Everything an orchestrator e2e test runs against, all real: its own Postgres database and Redis
+ * prefix, the embedded Kafka broker, the registry app, the orchestrator app, an in-test agent fleet,
+ * the test worker (over Kafka) and a progress consumer.
+ */
+export class TestStack {
+  db!: TestDatabase;
+  redis!: TestRedis;
+  broker!: Broker;
+  brokers!: string;
+  kafka!: Kafka;
+  registry!: RegistryApp;
+  orchestrator!: OrchestratorApp;
+  agents = new AgentFleet();
+  worker!: TestWorker;
+  progress!: ProgressWatcher;
+  private dataDir = '';
+
+  static async start(label: string, overrides: Partial<OrchestratorConfig> = {}): Promise<TestStack> {
+    const stack = new TestStack();
+    try {
+      await stack.boot(label, overrides);
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
+    return stack;
+  }
+
+  private async boot(label: string, overrides: Partial<OrchestratorConfig>): Promise<void> {
+    this.db = await createTestDatabase(label);
+    this.redis = await createTestRedis(label);
+    this.dataDir = mkdtempSync(path.join(tmpdir(), `upshift-${label}-`));
+    this.broker = await startBroker({ port: 0, dataDir: this.dataDir });
+    this.brokers = `127.0.0.1:${this.broker.port}`;
+    this.kafka = createKafka({ clientId: `test-${label}`, brokers: [this.brokers] });
+    await this.agents.start();
+    this.registry = await createRegistryApp({
+      PORT: 0,
+      DATABASE_URL: this.db.url,
+      KAFKA_BROKERS: this.brokers,
+      LOG_LEVEL: 'warn',
+    });
+    this.orchestrator = await this.startOrchestrator(overrides);
+    this.worker = new TestWorker(this.kafka);
+    await this.worker.start();
+    this.progress = new ProgressWatcher(this.kafka);
+    await this.progress.start();
+  }
+
+  startOrchestrator(overrides: Partial<OrchestratorConfig> = {}): Promise<OrchestratorApp> {
+    return createOrchestratorApp({
+      PORT: 0,
+      HOST: '127.0.0.1',
+      DATABASE_URL: this.db.url,
+      REDIS_URL: this.redis.url,
+      QUEUE_PREFIX: this.redis.prefix,
+      KAFKA_BROKERS: this.brokers,
+      REGISTRY_URL: this.registry.url,
+      LOG_LEVEL: 'warn',
+      CANARY_MONITOR_TICK_MS: 200,
+      HEALTH_DEADLINE_MARGIN_SECONDS: 1,
+      ...overrides,
+    });
+  }
+
+  get api(): string {
+    return `${this.orchestrator.url}/api/v1/registry`;
+  }
+
+  async request<T = unknown>(
+    method: string,
+    pathname: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T; contentType: string }> {
+    const res = await fetch(`${this.api}${pathname}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      body: (text ? JSON.parse(text) : null) as T,
+      contentType: res.headers.get('content-type') ?? '',
+    };
+  }
+
+  async execution(id: string): Promise<UpgradeExecutionView> {
+    const res = await this.request<UpgradeExecutionView>('GET', `/upgrades/${id}`);
+    if (res.status !== 200) throw new Error(`GET execution ${id} answered ${res.status}`);
+    return res.body;
+  }
+
+  /** Waits until the execution reaches `status` (or fails naming the status it is stuck in). */
+  async waitForStatus(id: string, status: string, timeoutMs = 20_000): Promise<UpgradeExecutionView> {
+    let last = '';
+    try {
+      return await eventually(
+        async () => {
+          const view = await this.execution(id);
+          last = view.status;
+          return view.status === status ? view : undefined;
+        },
+        { timeoutMs, intervalMs: 50, what: `execution ${id} to reach ${status}` },
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message} (last status ${last})`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.progress?.stop().catch(() => undefined);
+    await this.worker?.stop().catch(() => undefined);
+    await this.orchestrator?.close().catch(() => undefined);
+    await this.registry?.close().catch(() => undefined);
+    await this.agents.stop();
+    await this.broker?.stop().catch(() => undefined);
+    await this.redis?.cleanup().catch(() => undefined);
+    await this.db?.drop().catch(() => undefined);
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

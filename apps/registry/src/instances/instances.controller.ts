@@ -1,0 +1,81 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiProblemResponses } from '../common/openapi';
+import { TenantInstanceParams, TenantParams } from '../common/path-params';
+import {
+  ListInstancesQuery,
+  RegisterInstanceRequest,
+  UpdateInstanceVersionRequest,
+} from './dto/instance.requests';
+import { InstanceView } from './dto/instance.view';
+import { InstancesService } from './instances.service';
+
+@ApiTags('inventory')
+@Controller('tenants/:tenantId/instances')
+export class InstancesController {
+  constructor(private readonly instances: InstancesService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Register an instance (upsert by tenant, component and name)',
+    description: '201 when the instance is new, 200 when an instance of that name was updated.',
+  })
+  @ApiCreatedResponse({ type: InstanceView })
+  @ApiOkResponse({ type: InstanceView, description: 'An existing instance of that name was updated' })
+  @ApiProblemResponses(400, 404)
+  async register(
+    @Param() { tenantId }: TenantParams,
+    @Body() request: RegisterInstanceRequest,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<InstanceView> {
+    const { view, created } = await this.instances.register(tenantId, request);
+    response.status(created ? 201 : 200);
+    return view;
+  }
+
+  @Get()
+  @ApiOperation({ summary: "List a tenant's instances by name, optionally of one component or version" })
+  @ApiOkResponse({ type: InstanceView, isArray: true })
+  @ApiProblemResponses(400)
+  list(@Param() { tenantId }: TenantParams, @Query() query: ListInstancesQuery): Promise<InstanceView[]> {
+    return this.instances.list(tenantId, query);
+  }
+
+  @Get(':instanceId')
+  @ApiOperation({ summary: 'Get one instance' })
+  @ApiOkResponse({ type: InstanceView })
+  @ApiProblemResponses(400, 404)
+  get(@Param() { tenantId, instanceId }: TenantInstanceParams): Promise<InstanceView> {
+    return this.instances.get(tenantId, instanceId);
+  }
+
+  @Patch(':instanceId')
+  @ApiOperation({
+    summary: "Record the instance's new version",
+    description: 'Called by the orchestrator when an instance completes an upgrade or is rolled back.',
+  })
+  @ApiOkResponse({ type: InstanceView })
+  @ApiProblemResponses(400, 404)
+  setVersion(
+    @Param() { tenantId, instanceId }: TenantInstanceParams,
+    @Body() request: UpdateInstanceVersionRequest,
+  ): Promise<InstanceView> {
+    return this.instances.setVersion(tenantId, instanceId, request.versionId);
+  }
+
+  @Delete(':instanceId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove an instance from the inventory' })
+  @ApiNoContentResponse()
+  @ApiProblemResponses(400, 404)
+  remove(@Param() { tenantId, instanceId }: TenantInstanceParams): Promise<void> {
+    return this.instances.remove(tenantId, instanceId);
+  }
+}

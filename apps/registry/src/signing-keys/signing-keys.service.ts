@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { ComponentsService } from '../components/components.service';
+import { RequestValidationError } from '../common/registry-errors';
+import { InvalidPublicKeyError, parseEd25519PublicKey, ParsedPublicKey } from './artifact-signature';
+import { AddSigningKeyRequest } from './dto/add-signing-key.request';
+import { SigningKeyView } from './dto/signing-key.view';
+import { SigningKeysRepository } from './signing-keys.repository';
+
+@Injectable()
+export class SigningKeysService {
+  constructor(
+    private readonly components: ComponentsService,
+    private readonly keys: SigningKeysRepository,
+  ) {}
+
+  async add(componentId: string, request: AddSigningKeyRequest): Promise<SigningKeyView> {
+    await this.components.require(componentId);
+    const parsed = parsePublicKeyField(request.publicKey);
+    const entity = await this.keys.insert({
+      componentId,
+      publicKeyPem: parsed.pem,
+      fingerprint: parsed.fingerprint,
+    });
+    return SigningKeyView.of(entity);
+  }
+
+  async list(componentId: string): Promise<SigningKeyView[]> {
+    await this.components.require(componentId);
+    return (await this.keys.findByComponent(componentId)).map((entity) => SigningKeyView.of(entity));
+  }
+}
+
+function parsePublicKeyField(publicKey: string): ParsedPublicKey {
+  try {
+    return parseEd25519PublicKey(publicKey);
+  } catch (error) {
+    if (error instanceof InvalidPublicKeyError) {
+      throw new RequestValidationError([{ field: 'publicKey', message: `publicKey: ${error.message}` }]);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,231 @@
+import {
+  CommandOutcome,
+  InstanceCommandType,
+  type InstanceCommand,
+  type InstanceCommandResult,
+} from '@upshift/contracts';
+import type { Logger } from 'pino';
+import { AgentCallError, CallAbortedError, type AgentDriver, type AgentHealth } from '../agent/agent-driver';
+import { sleep } from '../lease/instance-lease';
+import { derivedCommandId } from './derived-command-id';
+import { withRetries, type RetryPolicy } from './retry';
+
+/** What executing a command produced, and whether a redelivery may be answered from it. */
+export interface ExecutionReport {
+  result: InstanceCommandResult;
+  /**
+   * True when the agent itself decided the outcome (success, or a permanent refusal): replaying it is
+   * correct. False for failures after exhausted transient retries or a health-check timeout, which a
+   * later attempt could turn into success.
+   */
+  definitive: boolean;
+}
+
+interface StepOutcome {
+  outcome: CommandOutcome;
+  reason: string | null;
+  observedVersion: string | null;
+  definitive: boolean;
+}
+
+/**
+ * Executes one instance command through the agent driver:
+ * DRAIN → drain; UPGRADE → upgrade (the agent verifies digest and signature and keeps the previous
+ * version); HEALTH_CHECK → poll health every interval until healthy on the target version or the
+ * timeout, then undrain (a successful health check returns the instance to service);
+ * ROLLBACK → rollback, then undrain.
+ */
+export class CommandExecutor {
+  constructor(
+    private readonly driver: AgentDriver,
+    private readonly retry: RetryPolicy,
+    private readonly workerId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async execute(command: InstanceCommand, signal?: AbortSignal): Promise<ExecutionReport> {
+    const startedAt = new Date();
+    const step = await this.run(command, signal);
+    const finishedAt = new Date();
+    return {
+      definitive: step.definitive,
+      result: {
+        commandId: command.commandId,
+        executionId: command.executionId,
+        tenantId: command.tenantId,
+        instanceId: command.instanceId,
+        type: command.type,
+        outcome: step.outcome,
+        reason: step.reason,
+        observedVersion: step.observedVersion,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+        workerId: this.workerId,
+      },
+    };
+  }
+
+  private async run(command: InstanceCommand, signal?: AbortSignal): Promise<StepOutcome> {
+    try {
+      switch (command.type) {
+        case InstanceCommandType.DRAIN: {
+          const status = await this.retrying(
+            command,
+            'drain',
+            () => this.driver.drain(command.agentUrl, command.commandId, { signal }),
+            signal,
+          );
+          return succeeded(status.version);
+        }
+        case InstanceCommandType.UPGRADE: {
+          const { artifact, version } = command.targetVersion;
+          const reply = await this.retrying(
+            command,
+            'upgrade',
+            () =>
+              this.driver.upgrade(
+                command.agentUrl,
+                {
+                  commandId: command.commandId,
+                  version,
+                  artifactUrl: artifact.url,
+                  sha256: artifact.sha256,
+                  signature: artifact.signature,
+                },
+                { signal },
+              ),
+            signal,
+          );
+          if (reply.version !== version) {
+            return failed(
+              `the agent reports version ${reply.version} after upgrading to ${version}`,
+              reply.version,
+              true,
+            );
+          }
+          return succeeded(reply.version);
+        }
+        case InstanceCommandType.HEALTH_CHECK:
+          return await this.healthCheck(command, signal);
+        case InstanceCommandType.ROLLBACK: {
+          const reply = await this.retrying(
+            command,
+            'rollback',
+            () =>
+              this.driver.rollback(command.agentUrl, command.commandId, command.previousVersion.version, {
+                signal,
+              }),
+            signal,
+          );
+          if (reply.version !== command.previousVersion.version) {
+            return failed(
+              `after the rollback the agent reports version ${reply.version}, expected ${command.previousVersion.version}`,
+              reply.version,
+              true,
+            );
+          }
+          await this.retrying(
+            command,
+            'undrain',
+            () =>
+              this.driver.undrain(command.agentUrl, derivedCommandId(command.commandId, 'undrain'), {
+                signal,
+              }),
+            signal,
+          );
+          return succeeded(reply.version);
+        }
+      }
+    } catch (error) {
+      if (error instanceof CallAbortedError) throw error;
+      if (error instanceof AgentCallError) {
+        return failed(
+          error.transient
+            ? `agent unreachable or busy after ${this.retry.maxAttempts} attempts: ${error.message}`
+            : `agent refused: ${error.message}`,
+          null,
+          !error.transient,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async healthCheck(command: InstanceCommand, signal?: AbortSignal): Promise<StepOutcome> {
+    const target = command.targetVersion.version;
+    const deadline = Date.now() + command.healthCheckTimeoutSeconds * 1000;
+    let last: AgentHealth | null = null;
+    let lastError: string | null = null;
+    for (;;) {
+      try {
+        last = await this.driver.health(command.agentUrl, { signal });
+        lastError = null;
+        if (last.healthy && last.version === target) break;
+        if (last.healthy && last.version !== target) {
+          return failed(`healthy but running version ${last.version}, not ${target}`, last.version, true);
+        }
+      } catch (error) {
+        if (error instanceof CallAbortedError) throw error;
+        // An agent that does not answer a health probe is unhealthy for this round; keep polling.
+        lastError = error instanceof Error ? error.message : String(error);
+      }
+      if (Date.now() + command.healthCheckIntervalSeconds * 1000 > deadline) {
+        const why = lastError
+          ? `last probe failed: ${lastError}`
+          : `failing checks: ${
+              (last?.checks ?? [])
+                .filter((c) => !c.healthy)
+                .map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ''}`)
+                .join(', ') || 'none reported'
+            }`;
+        return failed(
+          `not healthy within ${command.healthCheckTimeoutSeconds} s; ${why}`,
+          last?.version ?? null,
+          false,
+        );
+      }
+      await sleep(command.healthCheckIntervalSeconds * 1000, signal);
+      if (signal?.aborted) throw new CallAbortedError('health check abandoned: the worker is stopping');
+    }
+    // Healthy on the target version: return the instance to service.
+    await this.retrying(
+      command,
+      'undrain',
+      () => this.driver.undrain(command.agentUrl, derivedCommandId(command.commandId, 'undrain'), { signal }),
+      signal,
+    );
+    return succeeded(last.version);
+  }
+
+  private retrying<T>(
+    command: InstanceCommand,
+    operation: string,
+    call: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    return withRetries(call, this.retry, {
+      signal,
+      onRetry: (attempt, error, delayMs) =>
+        this.logger.warn(
+          {
+            commandId: command.commandId,
+            instanceId: command.instanceId,
+            operation,
+            attempt,
+            delayMs,
+            err: error.message,
+          },
+          'transient agent error, retrying',
+        ),
+    });
+  }
+}
+
+function succeeded(observedVersion: string | null): StepOutcome {
+  return { outcome: CommandOutcome.SUCCEEDED, reason: null, observedVersion, definitive: true };
+}
+
+function failed(reason: string, observedVersion: string | null, definitive: boolean): StepOutcome {
+  return { outcome: CommandOutcome.FAILED, reason, observedVersion, definitive };
+}

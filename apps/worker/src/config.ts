@@ -1,0 +1,70 @@
+import { hostname } from 'os';
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+/** The worker's configuration, read from the environment and validated at start-up. */
+export class WorkerConfig {
+  /** Comma-separated host:port list. */
+  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port…]' })
+  KAFKA_BROKERS = '127.0.0.1:9092';
+
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Commands executing at once in this worker. */
+  @IsInt() @Min(1) @Max(10_000) WORKER_CONCURRENCY = 64;
+
+  /** Identifies this worker in results, leases and logs. */
+  @IsString() @MinLength(1) WORKER_ID = `worker-${hostname()}-${process.pid}`;
+
+  /** Redis key prefix for leases and the result cache. */
+  @IsString() @MinLength(1) WORKER_REDIS_PREFIX = 'upshift:worker';
+
+  /** Instance lease lifetime; a crashed worker's instances are free again after this long. */
+  @IsInt() @Min(500) WORKER_LEASE_TTL_MS = 15_000;
+
+  /** Timeout of one agent call. */
+  @IsInt() @Min(100) WORKER_AGENT_TIMEOUT_MS = 10_000;
+
+  /** Attempts of one agent call on transient errors (503, timeouts, refused connections). */
+  @IsInt() @Min(1) @Max(20) WORKER_RETRY_MAX_ATTEMPTS = 5;
+  @IsInt() @Min(1) WORKER_RETRY_BASE_MS = 200;
+  @IsInt() @Min(1) WORKER_RETRY_MAX_MS = 5_000;
+
+  /** Kafka group session timeout: how fast the group notices a dead worker. */
+  @IsInt() @Min(1000) WORKER_SESSION_TIMEOUT_MS = 30_000;
+
+  /** On SIGTERM, how long in-flight commands may finish before being handed back. */
+  @IsInt() @Min(0) WORKER_SHUTDOWN_GRACE_MS = 20_000;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+}
+
+const NUMERIC_KEYS: readonly (keyof WorkerConfig)[] = [
+  'WORKER_CONCURRENCY',
+  'WORKER_LEASE_TTL_MS',
+  'WORKER_AGENT_TIMEOUT_MS',
+  'WORKER_RETRY_MAX_ATTEMPTS',
+  'WORKER_RETRY_BASE_MS',
+  'WORKER_RETRY_MAX_MS',
+  'WORKER_SESSION_TIMEOUT_MS',
+  'WORKER_SHUTDOWN_GRACE_MS',
+];
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(new WorkerConfig())) {
+    const value = env[key];
+    if (value === undefined || value === '') continue;
+    raw[key] = (NUMERIC_KEYS as readonly string[]).includes(key) ? Number(value) : value;
+  }
+  const config = plainToInstance(WorkerConfig, raw);
+  const errors = validateSync(config);
+  if (errors.length > 0) {
+    const detail = errors
+      .map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`)
+      .join('; ');
+    throw new Error(`invalid worker configuration (fix the environment variables): ${detail}`);
+  }
+  return config;
+}

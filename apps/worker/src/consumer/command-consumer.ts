@@ -1,0 +1,378 @@
+import { setMaxListeners } from 'events';
+import {
+  ConsumerGroups,
+  EventSources,
+  EventTypes,
+  InstanceCommandSchema,
+  parseEnvelope,
+  resultMessage,
+  Topics,
+  type InstanceCommand,
+  type InstanceCommandResult,
+} from '@upshift/contracts';
+import { sendToDlq } from '@upshift/messaging';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { CallAbortedError } from '../agent/agent-driver';
+import type { CommandExecutor } from '../commands/command-executor';
+import type { ResultCache } from '../commands/result-cache';
+import { sleep, type InstanceLeases } from '../lease/instance-lease';
+import type { BatchingPublisher } from './batching-publisher';
+import { PartitionOffsetTracker } from './offset-tracker';
+
+export interface CommandConsumerOptions {
+  workerId: string;
+  /** Commands executing at once in this worker. */
+  concurrency: number;
+  /** Commands admitted (queued or running) at once; fetching pauses above it. */
+  maxAdmitted: number;
+  sessionTimeoutMs: number;
+  /** How long stop() lets in-flight commands finish before abandoning them (their leases are released). */
+  shutdownGraceMs: number;
+  groupId?: string;
+  topic?: string;
+}
+
+export interface CommandConsumerDeps {
+  kafka: Kafka;
+  publisher: BatchingPublisher;
+  /** Dead letters go straight out through it (rare; no batching needed). */
+  producer: Producer;
+  executor: CommandExecutor;
+  leases: InstanceLeases;
+  results: ResultCache;
+  logger: Logger;
+}
+
+/** Counters for tests and logs. */
+export interface ConsumerStats {
+  executed: number;
+  replayed: number;
+  deadLettered: number;
+  abandoned: number;
+}
+
+/**
+ * Consumes `upgrade.commands` as group `upshift-workers` and runs commands as a pipeline: commands
+ * for different instances run in parallel (up to `concurrency`), commands for one instance run in
+ * order (the key is the instanceId, so they share a partition; here they share a chain), and offsets
+ * are committed only up to the lowest unfinished command of each partition.
+ */
+export class CommandConsumer {
+  readonly stats: ConsumerStats = { executed: 0, replayed: 0, deadLettered: 0, abandoned: 0 };
+  private readonly consumer: Consumer;
+  private readonly topic: string;
+  private readonly chains = new Map<string, Promise<void>>();
+  private trackers = new Map<number, PartitionOffsetTracker>();
+  private generation = 0;
+  private admitted = 0;
+  private running = 0;
+  private readonly slotWaiters: (() => void)[] = [];
+  private readonly admissionWaiters: (() => void)[] = [];
+  private readonly abort = new AbortController();
+  private commitTimer: NodeJS.Timeout | null = null;
+  private committing: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  constructor(
+    private readonly deps: CommandConsumerDeps,
+    private readonly options: CommandConsumerOptions,
+  ) {
+    this.topic = options.topic ?? Topics.COMMANDS;
+    // Every in-flight agent call listens on this one signal: thousands of listeners are expected.
+    setMaxListeners(0, this.abort.signal);
+    this.consumer = deps.kafka.consumer({
+      groupId: options.groupId ?? ConsumerGroups.WORKERS,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(100, Math.floor(options.sessionTimeoutMs / 10)),
+      rebalanceTimeout: Math.max(options.sessionTimeoutMs, 10_000),
+      allowAutoTopicCreation: false,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      // A new generation: offsets tracked so far may belong to partitions now owned by another worker,
+      // and kafkajs refetches from the committed offsets. Start tracking afresh.
+      this.generation += 1;
+      this.trackers = new Map();
+      this.deps.logger.info(
+        { assignment: event.payload.memberAssignment, generation: this.generation },
+        'joined the worker group',
+      );
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 8,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.commitTimer = setInterval(() => void this.commit(), 200);
+    this.commitTimer.unref();
+  }
+
+  /**
+   * Graceful stop: fetch nothing new, let in-flight commands finish for up to `shutdownGraceMs`, then
+   * abandon the rest (their leases are released and their offsets stay uncommitted, so another
+   * worker runs them), commit, disconnect.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.consumer.pause([{ topic: this.topic }]);
+    const idle = this.whenIdle();
+    const graceTimer = new AbortController();
+    const graceOver = sleep(this.options.shutdownGraceMs, graceTimer.signal).then(() => 'timeout' as const);
+    const first = await Promise.race([idle.then(() => 'idle' as const), graceOver]);
+    graceTimer.abort();
+    if (first === 'timeout') {
+      this.deps.logger.warn(
+        { inFlight: this.admitted },
+        'grace period over: abandoning in-flight commands to other workers',
+      );
+      this.abort.abort();
+      await idle;
+    }
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    await this.commit();
+    await this.consumer.disconnect();
+  }
+
+  private async whenIdle(): Promise<void> {
+    while (this.admitted > 0) await sleep(20);
+  }
+
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const generation = this.generation;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.stopping) break;
+      while (this.admitted >= this.options.maxAdmitted) {
+        await new Promise<void>((resolve) => {
+          this.admissionWaiters.push(resolve);
+          setTimeout(resolve, 1000);
+        });
+        await heartbeat().catch(() => undefined);
+        if (!isRunning() || isStale() || this.stopping) return;
+      }
+      this.admit(batch.partition, message, generation);
+      resolveOffset(message.offset);
+    }
+    await heartbeat().catch(() => undefined);
+  }
+
+  private admit(partition: number, message: KafkaMessage, generation: number): void {
+    const offset = Number(message.offset);
+    let tracker = this.trackers.get(partition);
+    if (!tracker) {
+      tracker = new PartitionOffsetTracker();
+      this.trackers.set(partition, tracker);
+    }
+    tracker.add(offset);
+    this.admitted += 1;
+
+    let command: InstanceCommand | null = null;
+    let chainKey = message.key?.toString() ?? `partition-${partition}`;
+    try {
+      command = parseEnvelope(message.value, InstanceCommandSchema, { type: EventTypes.COMMAND }).data;
+      chainKey = command.instanceId;
+    } catch (error) {
+      command = null;
+      const work = this.deadLetter(partition, message, error);
+      this.settle(work, partition, offset, generation);
+      return;
+    }
+    const parsed = command;
+    // Per-instance order: a command waits for the previous command of the same instance.
+    const previous = this.chains.get(chainKey) ?? Promise.resolve();
+    const work = previous.then(() => this.process(parsed, partition, message));
+    const tail = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(chainKey, tail);
+    void tail.then(() => {
+      if (this.chains.get(chainKey) === tail) this.chains.delete(chainKey);
+    });
+    this.settle(work, partition, offset, generation);
+  }
+
+  private settle(
+    work: Promise<'done' | 'abandoned'>,
+    partition: number,
+    offset: number,
+    generation: number,
+  ): void {
+    work
+      .then(
+        (state) => {
+          if (state === 'done' && generation === this.generation)
+            this.trackers.get(partition)?.complete(offset);
+          if (state === 'abandoned') this.stats.abandoned += 1;
+        },
+        (error: unknown) => {
+          this.deps.logger.error({ err: error, partition, offset }, 'command processing failed unexpectedly');
+        },
+      )
+      .finally(() => {
+        this.admitted -= 1;
+        this.admissionWaiters.shift()?.();
+      });
+  }
+
+  private async process(
+    command: InstanceCommand,
+    partition: number,
+    message: KafkaMessage,
+  ): Promise<'done' | 'abandoned'> {
+    const log = this.deps.logger.child({
+      commandId: command.commandId,
+      executionId: command.executionId,
+      instanceId: command.instanceId,
+      type: command.type,
+      attempt: command.attempt,
+    });
+    const signal = this.abort.signal;
+    try {
+      const cached = await this.infra(() => this.deps.results.get(command.commandId));
+      if (cached) return await this.replay(cached, log);
+
+      const lease = await this.deps.leases.acquire(command.instanceId, {
+        signal,
+        onWait: (holder) => log.info({ holder }, 'instance leased by another command; waiting'),
+      });
+      if (!lease) return 'abandoned';
+      try {
+        // Another worker may have finished this very command while we waited for the lease.
+        const finished = await this.infra(() => this.deps.results.get(command.commandId));
+        if (finished) return await this.replay(finished, log);
+        lease.keepAlive(() =>
+          log.warn('lost the instance lease while running; the agent idempotency keeps this safe'),
+        );
+        await this.acquireSlot();
+        let report;
+        try {
+          report = await this.deps.executor.execute(command, signal);
+        } finally {
+          this.releaseSlot();
+        }
+        if (report.definitive) await this.infra(() => this.deps.results.put(report.result));
+        await this.infra(() => this.deps.publisher.publish(resultMessage(report.result)));
+        this.stats.executed += 1;
+        log.info(
+          {
+            outcome: report.result.outcome,
+            reason: report.result.reason,
+            observedVersion: report.result.observedVersion,
+            durationMs: report.result.durationMs,
+          },
+          'command executed',
+        );
+        return 'done';
+      } finally {
+        await lease
+          .release()
+          .catch((error: unknown) =>
+            log.warn({ err: error }, 'could not release the lease; it expires by itself'),
+          );
+      }
+    } catch (error) {
+      if (error instanceof CallAbortedError || signal.aborted) {
+        log.warn('command abandoned on shutdown; another worker will run it');
+        return 'abandoned';
+      }
+      // Not a property of the agent (those become FAILED results): a bug or a message we cannot handle.
+      await this.deadLetter(partition, message, error);
+      return 'done';
+    }
+  }
+
+  private async replay(result: InstanceCommandResult, log: Logger): Promise<'done'> {
+    await this.infra(() => this.deps.publisher.publish(resultMessage(result)));
+    this.stats.replayed += 1;
+    log.info({ outcome: result.outcome }, 'command seen before: re-reported its first result');
+    return 'done';
+  }
+
+  private async deadLetter(partition: number, message: KafkaMessage, error: unknown): Promise<'done'> {
+    await this.infra(() =>
+      sendToDlq(this.deps.producer, {
+        originalTopic: this.topic,
+        key: message.key,
+        value: message.value,
+        error,
+        partition,
+        offset: message.offset,
+        consumerGroup: this.options.groupId ?? ConsumerGroups.WORKERS,
+        source: `${EventSources.WORKER}/${this.options.workerId}`,
+      }),
+    );
+    this.stats.deadLettered += 1;
+    this.deps.logger.warn(
+      { partition, offset: message.offset, err: error instanceof Error ? error.message : String(error) },
+      'message sent to the dead-letter topic',
+    );
+    return 'done';
+  }
+
+  /** Redis and Kafka outages are waited out (with backoff), not turned into failed commands. */
+  private async infra<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await call();
+      } catch (error) {
+        if (this.abort.signal.aborted) throw new CallAbortedError('abandoned: the worker is stopping');
+        const delayMs = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
+        this.deps.logger.warn(
+          { err: error instanceof Error ? error.message : String(error), attempt, delayMs },
+          'Redis or Kafka call failed; retrying',
+        );
+        await sleep(delayMs, this.abort.signal);
+      }
+    }
+  }
+
+  private acquireSlot(): Promise<void> {
+    if (this.running < this.options.concurrency) {
+      this.running += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private releaseSlot(): void {
+    const next = this.slotWaiters.shift();
+    if (next) next();
+    else this.running -= 1;
+  }
+
+  private commit(): Promise<void> {
+    this.committing = this.committing.then(async () => {
+      const offsets: { topic: string; partition: number; offset: string }[] = [];
+      const trackers = this.trackers;
+      for (const [partition, tracker] of trackers) {
+        const next = tracker.committable();
+        if (next !== null) offsets.push({ topic: this.topic, partition, offset: String(next) });
+      }
+      if (offsets.length === 0) return;
+      try {
+        await this.consumer.commitOffsets(offsets);
+        for (const { partition, offset } of offsets) trackers.get(partition)?.markCommitted(Number(offset));
+      } catch (error) {
+        // A rebalance is under way; the next generation commits afresh. Uncommitted work is redelivered.
+        this.deps.logger.debug(
+          { err: error instanceof Error ? error.message : String(error) },
+          'offset commit failed',
+        );
+      }
+    });
+    return this.committing;
+  }
+}

@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import pino from 'pino';
+import { loadWorkerConfig } from './config';
+import { startWorker } from './worker';
+
+const logger = pino({ name: 'worker' });
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig();
+  const worker = await startWorker(config);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: no new commands; finishing or handing back in-flight ones');
+    worker.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  logger.error({ err: error instanceof Error ? error.message : error }, 'worker failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+import Redis from 'ioredis';
+import pino, { type Logger } from 'pino';
+import { createKafka, ensureTopics, parseBrokers } from '@upshift/messaging';
+import type { AgentDriver } from './agent/agent-driver';
+import { HttpAgentDriver } from './agent/http-agent-driver';
+import { CommandExecutor } from './commands/command-executor';
+import { ResultCache } from './commands/result-cache';
+import type { WorkerConfig } from './config';
+import { BatchingPublisher } from './consumer/batching-publisher';
+import { CommandConsumer, type ConsumerStats } from './consumer/command-consumer';
+import { InstanceLeases } from './lease/instance-lease';
+
+export interface RunningWorker {
+  readonly workerId: string;
+  readonly stats: ConsumerStats;
+  /** Graceful: finish (or hand back) in-flight commands, then disconnect everything. */
+  stop(): Promise<void>;
+}
+
+export interface StartWorkerOverrides {
+  logger?: Logger;
+  driver?: AgentDriver;
+  /** Consumer group (default upshift-workers). Tests use a second group to deliver one command to two workers. */
+  groupId?: string;
+}
+
+/** Starts one worker: the consumer, the results producer, the Redis leases and the agent driver. */
+export async function startWorker(
+  config: WorkerConfig,
+  overrides: StartWorkerOverrides = {},
+): Promise<RunningWorker> {
+  const logger = (overrides.logger ?? pino({ name: 'worker', level: config.LOG_LEVEL })).child({
+    workerId: config.WORKER_ID,
+  });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
+  redis.on('error', (error) => logger.warn({ err: error.message }, 'Redis connection error'));
+  await redis.connect();
+  const kafka = createKafka({
+    clientId: config.WORKER_ID,
+    brokers: parseBrokers(config.KAFKA_BROKERS),
+    logger,
+  });
+  // Creates only missing topics; whichever service starts first lays them out (libs/messaging).
+  await ensureTopics(kafka);
+  // Results need no cross-message ordering (the orchestrator matches them by commandId), so a plain
+  // acks=all producer with batching is enough; a retried send may duplicate a result, which is ignored.
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const driver =
+    overrides.driver ??
+    new HttpAgentDriver({
+      timeoutMs: config.WORKER_AGENT_TIMEOUT_MS,
+      maxSockets: Math.max(16, config.WORKER_CONCURRENCY * 2),
+    });
+  const executor = new CommandExecutor(
+    driver,
+    {
+      maxAttempts: config.WORKER_RETRY_MAX_ATTEMPTS,
+      baseDelayMs: config.WORKER_RETRY_BASE_MS,
+      maxDelayMs: config.WORKER_RETRY_MAX_MS,
+    },
+    config.WORKER_ID,
+    logger,
+  );
+  const consumer = new CommandConsumer(
+    {
+      kafka,
+      publisher: new BatchingPublisher(producer),
+      producer,
+      executor,
+      leases: new InstanceLeases(redis, {
+        ttlMs: config.WORKER_LEASE_TTL_MS,
+        prefix: config.WORKER_REDIS_PREFIX,
+        holder: config.WORKER_ID,
+      }),
+      results: new ResultCache(redis, config.WORKER_REDIS_PREFIX),
+      logger,
+    },
+    {
+      workerId: config.WORKER_ID,
+      groupId: overrides.groupId,
+      concurrency: config.WORKER_CONCURRENCY,
+      maxAdmitted: config.WORKER_CONCURRENCY * 4,
+      sessionTimeoutMs: config.WORKER_SESSION_TIMEOUT_MS,
+      shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
+    },
+  );
+  await consumer.start();
+  logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker consuming upgrade.commands');
+
+  let stopped: Promise<void> | null = null;
+  return {
+    workerId: config.WORKER_ID,
+    stats: consumer.stats,
+    stop: () =>
+      (stopped ??= (async () => {
+        await consumer.stop();
+        await producer.disconnect();
+        driver.close();
+        await redis.quit();
+        logger.info(consumer.stats, 'worker stopped');
+      })()),
+  };
+}

@@ -1,0 +1,42 @@
+import type { Config } from 'jest';
+import * as path from 'path';
+
+/**
+ * The one Jest setup every project shares: SWC transforms TypeScript (with decorator metadata,
+ * which NestJS dependency injection needs), and the @upshift/* aliases of tsconfig.base.json.
+ */
+const root = __dirname;
+
+export function jestProject(displayName: string, dir: string, extra: Partial<Config> = {}): Config {
+  return {
+    displayName,
+    rootDir: dir,
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/**/*.spec.ts', '<rootDir>/**/*.test.ts'],
+    testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    transform: {
+      '^.+\\.ts$': [
+        '@swc/jest',
+        {
+          jsc: {
+            parser: { syntax: 'typescript', decorators: true },
+            transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+            target: 'es2022',
+          },
+          module: { type: 'commonjs' },
+          sourceMaps: 'inline',
+        },
+      ],
+    },
+    moduleNameMapper: {
+      '^@upshift/(contracts|domain|messaging|kafka-broker|testing)$': path.join(
+        root,
+        'libs',
+        '$1',
+        'src',
+        'index.ts',
+      ),
+    },
+    ...extra,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The enums of the public contract (seed 003), spelled exactly as the seed spells them:
+ * clients written against the seed send and read these strings.
+ */
+export enum UpgradeStrategy {
+  ROLLING = 'ROLLING',
+  CANARY = 'CANARY',
+  BLUE_GREEN = 'BLUE_GREEN',
+  RECREATE = 'RECREATE',
+  STAGED = 'STAGED',
+}
+
+export enum ExecutionStatus {
+  PENDING = 'PENDING',
+  VALIDATING = 'VALIDATING',
+  IN_PROGRESS = 'IN_PROGRESS',
+  CANARY_RUNNING = 'CANARY_RUNNING',
+  CANARY_MONITORING = 'CANARY_MONITORING',
+  PAUSED = 'PAUSED',
+  ROLLING_BACK = 'ROLLING_BACK',
+  ROLLED_BACK = 'ROLLED_BACK',
+  COMPLETED = 'COMPLETED',
+  FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
+}
+
+export enum InstanceStatus {
+  PENDING = 'PENDING',
+  DRAINING = 'DRAINING',
+  UPGRADING = 'UPGRADING',
+  HEALTH_CHECKING = 'HEALTH_CHECKING',
+  COMPLETED = 'COMPLETED',
+  FAILED = 'FAILED',
+  ROLLED_BACK = 'ROLLED_BACK',
+}
+
+/** What a worker is told to do to one instance (ARCHITECTURE.md, topic `upgrade.commands`). */
+export enum InstanceCommandType {
+  DRAIN = 'DRAIN',
+  UPGRADE = 'UPGRADE',
+  HEALTH_CHECK = 'HEALTH_CHECK',
+  ROLLBACK = 'ROLLBACK',
+}
+
+export enum CommandOutcome {
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+}
+
+/** Registry release channels (seed 001). */
+export enum VersionChannel {
+  STABLE = 'stable',
+  BETA = 'beta',
+  DEV = 'dev',
+}
+
+/** Registry publish status (seed 001): draft → published → deprecated → yanked. */
+export enum VersionStatus {
+  DRAFT = 'draft',
+  PUBLISHED = 'published',
+  DEPRECATED = 'deprecated',
+  YANKED = 'yanked',
+}
+
+/** The five pre-upgrade checks of seed 003, in the order they run. */
+export enum ValidationCheck {
+  VERSION_COMPATIBILITY = 'VERSION_COMPATIBILITY',
+  RESOURCE_AVAILABILITY = 'RESOURCE_AVAILABILITY',
+  BACKUP_VERIFICATION = 'BACKUP_VERIFICATION',
+  HEALTH_ENDPOINTS = 'HEALTH_ENDPOINTS',
+  DEPENDENCY_CHECK = 'DEPENDENCY_CHECK',
+}

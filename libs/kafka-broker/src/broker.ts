@@ -1,0 +1,149 @@
+import { randomUUID } from 'crypto';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import type { BrokerContext } from './api/handler';
+import { ProducerIdAllocator } from './api/producer-id-allocator';
+import { GroupCoordinator } from './group/group-coordinator';
+import { type FsyncPolicy, LogManager } from './log/log-manager';
+import { type Logger, silentLogger } from './logger';
+import { OffsetStore } from './offsets/offset-store';
+import { loadSaslUsers } from './server/sasl-users';
+import { BrokerServer } from './server/server';
+
+export interface BrokerOptions {
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Address given to clients in Metadata; default the listening address (127.0.0.1 for 0.0.0.0/::). */
+  advertisedHost?: string;
+  dataDir: string;
+  /** Create topics on first Metadata mention (Kafka's auto.create.topics.enable); default true. */
+  autoCreateTopics?: boolean;
+  /** Partitions of auto-created topics and of CreateTopics with -1 (num.partitions); default 1. */
+  defaultPartitions?: number;
+  fsync?: FsyncPolicy;
+  fsyncIntervalMs?: number;
+  /** Turns on SASL/PLAIN; see server/sasl-users.ts for the format. Off when absent. */
+  saslUsersFile?: string;
+  logger?: Logger;
+  nodeId?: number;
+  /** group.initial.rebalance.delay.ms; default 0 (Kafka: 3000) so tests form groups at once. */
+  groupInitialRebalanceDelayMs?: number;
+  /** group.min.session.timeout.ms; default 6000 as in Kafka. */
+  groupMinSessionTimeoutMs?: number;
+  /** socket.request.max.bytes; default 100 MiB as in Kafka. */
+  maxFrameBytes?: number;
+  /** message.max.bytes; default 1 MiB + overhead as in Kafka. */
+  maxMessageBytes?: number;
+}
+
+export interface RunningBroker {
+  port: number;
+  host: string;
+  /** host:port, ready for a client's `brokers` list. */
+  address: string;
+  stop(): Promise<void>;
+}
+
+/** Kafka-style cluster id: 16 random bytes, base64url (22 characters); kept in the data dir. */
+async function loadClusterId(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'cluster-id');
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const id = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+  await fs.writeFile(file, id + '\n');
+  return id;
+}
+
+/**
+ * Starts the embedded single-node Kafka broker: storage under dataDir, a TCP listener speaking the
+ * Kafka protocol (see api/versions.ts for what), and the group coordinator.
+ */
+export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
+  const logger = opts.logger ?? silentLogger;
+  const host = opts.host ?? '127.0.0.1';
+  const nodeId = opts.nodeId ?? 1;
+  await fs.mkdir(opts.dataDir, { recursive: true });
+  const clusterId = await loadClusterId(opts.dataDir);
+  const saslUsers = opts.saslUsersFile ? await loadSaslUsers(opts.saslUsersFile) : null;
+  const logs = await LogManager.open({
+    dataDir: opts.dataDir,
+    fsync: opts.fsync ?? 'interval',
+    fsyncIntervalMs: opts.fsyncIntervalMs,
+    logger,
+  });
+  const offsets = await OffsetStore.open(opts.dataDir);
+  const producerIds = await ProducerIdAllocator.open(opts.dataDir);
+  const groups = new GroupCoordinator({
+    logger,
+    initialRebalanceDelayMs: opts.groupInitialRebalanceDelayMs,
+    minSessionTimeoutMs: opts.groupMinSessionTimeoutMs,
+  });
+
+  // Filled in once the listener is bound (port 0 → the port the OS picked).
+  const advertised = { host, port: opts.port };
+  const context: BrokerContext = {
+    nodeId,
+    clusterId,
+    advertised,
+    settings: {
+      autoCreateTopics: opts.autoCreateTopics ?? true,
+      defaultPartitions: opts.defaultPartitions ?? 1,
+      maxMessageBytes: opts.maxMessageBytes ?? 1048588,
+    },
+    logs,
+    offsets,
+    groups,
+    producerIds,
+    logger,
+    saslUsers,
+  };
+  const server = new BrokerServer(context, {
+    maxFrameBytes: opts.maxFrameBytes ?? 100 * 1024 * 1024,
+    maxQueuedRequests: 64,
+  });
+  let bound: { port: number; host: string };
+  try {
+    bound = await server.listen(opts.port, host);
+  } catch (err) {
+    await offsets.close();
+    await logs.close();
+    throw err;
+  }
+  const wildcard = bound.host === '0.0.0.0' || bound.host === '::';
+  const advertisedHost = opts.advertisedHost ?? (wildcard ? '127.0.0.1' : bound.host);
+  advertised.host = advertisedHost;
+  advertised.port = bound.port;
+  logger.info(
+    {
+      host: bound.host,
+      port: bound.port,
+      advertised: `${advertisedHost}:${bound.port}`,
+      dataDir: opts.dataDir,
+      sasl: saslUsers !== null,
+      clusterId,
+    },
+    `listening on ${bound.host}:${bound.port}`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port: bound.port,
+    host: advertisedHost,
+    address: `${advertisedHost}:${bound.port}`,
+    stop() {
+      stopping ??= (async () => {
+        groups.shutdown();
+        await server.close();
+        await offsets.close();
+        await logs.close();
+        logger.info({ port: bound.port }, 'broker stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { parseArgs } from 'util';
+import { startBroker } from './broker';
+import type { FsyncPolicy } from './log/log-manager';
+import { jsonLogger } from './logger';
+
+const USAGE = `usage: npm run broker -- --port 9092 --data-dir .data/kafka [--host 127.0.0.1]
+  [--advertised-host HOST] [--partitions 1] [--no-auto-create-topics]
+  [--fsync always|interval|never] [--sasl-users FILE] [--log-level debug|info|warn|error]`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '9092' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'advertised-host': { type: 'string' },
+      'data-dir': { type: 'string', default: '.data/kafka' },
+      partitions: { type: 'string', default: '1' },
+      'no-auto-create-topics': { type: 'boolean', default: false },
+      fsync: { type: 'string', default: 'interval' },
+      'sasl-users': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = Number(values.port);
+  const partitions = Number(values.partitions);
+  const fsync = values.fsync as FsyncPolicy;
+  const level = values['log-level'] as 'debug' | 'info' | 'warn' | 'error';
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0–65535, got ${values.port}\n${USAGE}`);
+  if (!Number.isInteger(partitions) || partitions < 1)
+    throw new Error(`--partitions must be a positive integer\n${USAGE}`);
+  if (!['always', 'interval', 'never'].includes(fsync))
+    throw new Error(`--fsync must be always, interval or never\n${USAGE}`);
+  if (!['debug', 'info', 'warn', 'error'].includes(level))
+    throw new Error(`--log-level must be debug, info, warn or error\n${USAGE}`);
+
+  const logger = jsonLogger({ name: 'kafka-broker' }, level);
+  const broker = await startBroker({
+    port,
+    host: values.host,
+    advertisedHost: values['advertised-host'],
+    dataDir: values['data-dir'],
+    defaultPartitions: partitions,
+    autoCreateTopics: !values['no-auto-create-topics'],
+    fsync,
+    saslUsersFile: values['sasl-users'],
+    logger,
+  });
+  // The JSON line above is for log collectors; this one is for people and scripts waiting on start-up.
+  process.stderr.write(`kafka-broker listening on ${broker.address}\n`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    broker.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`kafka-broker failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,9 @@
+export { startBroker, type BrokerOptions, type RunningBroker } from './broker';
+export type { Logger } from './logger';
+export { SUPPORTED_APIS, ApiKey, type ApiVersionRange } from './api/versions';
+export {
+  buildRecordBatch,
+  decodeRecordBatch,
+  type RecordInput,
+  type DecodedRecord,
+} from './protocol/record-batch';

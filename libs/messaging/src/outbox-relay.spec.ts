@@ -1,0 +1,22 @@
+import { splitByBytes } from './outbox-relay';
+
+describe('splitByBytes', () => {
+  const row = (n: number) => ({ payload: 'x'.repeat(n) });
+
+  it('keeps rows in order, each request within the byte budget', () => {
+    const rows = [row(40), row(40), row(40), row(10), row(90)];
+    expect(splitByBytes(rows, 100).map((r) => r.map((x) => x.payload.length))).toEqual([
+      [40, 40],
+      [40, 10],
+      [90],
+    ]);
+  });
+
+  it('sends a row larger than the budget on its own', () => {
+    expect(splitByBytes([row(10), row(500), row(10)], 100).map((r) => r.length)).toEqual([1, 1, 1]);
+  });
+
+  it('returns nothing for nothing', () => {
+    expect(splitByBytes([], 100)).toEqual([]);
+  });
+});

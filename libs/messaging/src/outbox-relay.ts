@@ -1,0 +1,525 @@
+import { Client } from 'pg';
+import type { ClientConfig } from 'pg';
+import { CLOUDEVENTS_CONTENT_TYPE } from '@upshift/contracts';
+import type { Kafka, Producer, TopicMessages } from 'kafkajs';
+import { createOrderedProducer } from './kafka';
+import { defaultLogger } from './logger';
+import type { Logger } from './logger';
+import { outboxChannel, quoteSchema } from './sql';
+
+export interface OutboxRelayOptions {
+  /** The service schema whose `outbox` table this relay publishes. */
+  schema: string;
+  /**
+   * How to reach Postgres. The relay keeps one dedicated session: the advisory lock that makes it the
+   * leader lives exactly as long as that session, and LISTEN needs a session too.
+   */
+  connection: string | ClientConfig;
+  kafka: Kafka;
+  logger?: Logger;
+  /** Rows read, sent and marked per round trip. */
+  chunkSize?: number;
+  /** Fallback poll when no NOTIFY arrives (a missed notification, or rows written by other means). */
+  pollIntervalMs?: number;
+  /** How often a standby relay tries to take over leadership. */
+  leaderRetryMs?: number;
+  /** Published rows older than this are deleted; 0 keeps them forever. */
+  retentionMs?: number;
+  /** Upper bound of the back-off after a Kafka or Postgres error. */
+  maxBackoffMs?: number;
+  /**
+   * Payload bytes per produce request. A chunk of large rows (execution snapshots) is sent as several
+   * requests, so that no record batch exceeds the broker's message.max.bytes (1 MiB by default).
+   */
+  maxRequestBytes?: number;
+}
+
+export interface OutboxRelayMetrics {
+  schema: string;
+  leader: boolean;
+  /** Rows this relay has published since it started. */
+  published: number;
+  chunks: number;
+  errors: number;
+  lastPublishedAt: Date | null;
+  /** created_at → acknowledged by Kafka, for the last row of the last chunk. */
+  lastPublishLagMs: number | null;
+  /** Unpublished rows and the age of the oldest, as of the last measurement (leader only). */
+  pendingRows: number;
+  oldestPendingAgeMs: number;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  message_key: string;
+  headers: Record<string, string> | null;
+  payload: string;
+  /** Age of the row when it was read, and when (Date.now()) that was. */
+  age_ms: number;
+  read_at: number;
+}
+
+/** Consecutive runs of rows whose payloads add up to at most `maxBytes` (a larger row goes alone). */
+export function splitByBytes<R extends { payload: string }>(rows: readonly R[], maxBytes: number): R[][] {
+  const requests: R[][] = [];
+  let current: R[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = Buffer.byteLength(row.payload);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      requests.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
+/** Advisory-lock key namespace: one lock per schema, the same in every process. */
+const lockName = (schema: string) => `upshift.outbox-relay:${schema}`;
+const LAG_MEASURE_INTERVAL_MS = 1_000;
+const PRUNE_INTERVAL_MS = 60_000;
+const PRUNE_BATCH = 5_000;
+
+/**
+ * Publishes `<schema>.outbox` to Kafka in id order and marks rows published (ADR 0021).
+ *
+ * - Leadership: a session-level `pg_try_advisory_lock`; only the holder publishes, others retry every
+ *   `leaderRetryMs`. If the session dies, Postgres releases the lock and a standby takes over.
+ * - Order: a chunk is read in id order, sent with one idempotent producer (one request in flight),
+ *   and marked only after Kafka acknowledged it; the next chunk is read after that. Unpublished rows
+ *   are selected afresh each time (no high-water mark), so a transaction that commits a lower id late
+ *   is still published.
+ * - Delivery is at least once: a crash between Kafka's ack and the UPDATE republishes that chunk, and
+ *   consumers dedupe by envelope id (`markProcessed`).
+ */
+export class OutboxRelay {
+  private readonly schema: string;
+  private readonly table: string;
+  private readonly logger: Logger;
+  private readonly chunkSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly leaderRetryMs: number;
+  private readonly retentionMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly maxRequestBytes: number;
+
+  private client: Client | null = null;
+  private clientBroken = false;
+  private producer: Producer | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private leader = false;
+  private wakeWaiter: (() => void) | null = null;
+  private wakePending = false;
+  private stopSignal = new AbortController();
+  private lastLagMeasure = 0;
+  private lastPrune = 0;
+  private readonly stats: Omit<OutboxRelayMetrics, 'schema' | 'leader'> = {
+    published: 0,
+    chunks: 0,
+    errors: 0,
+    lastPublishedAt: null,
+    lastPublishLagMs: null,
+    pendingRows: 0,
+    oldestPendingAgeMs: 0,
+  };
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.schema = options.schema;
+    this.table = `${quoteSchema(options.schema)}.outbox`;
+    this.logger = (options.logger ?? defaultLogger('outbox-relay')).child({
+      component: 'outbox-relay',
+      schema: options.schema,
+    });
+    this.chunkSize = options.chunkSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.leaderRetryMs = options.leaderRetryMs ?? 2_000;
+    this.retentionMs = options.retentionMs ?? 24 * 60 * 60 * 1_000;
+    this.maxBackoffMs = options.maxBackoffMs ?? 5_000;
+    this.maxRequestBytes = options.maxRequestBytes ?? 900_000;
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  metrics(): OutboxRelayMetrics {
+    return { schema: this.schema, leader: this.leader, ...this.stats };
+  }
+
+  /**
+   * Starts the relay loop. Resolves after the first leadership attempt, so `isLeader` is meaningful;
+   * failures after that are logged and retried, never thrown.
+   */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.stopSignal = new AbortController();
+    const firstAttempt = new Promise<void>((resolve) => {
+      this.loop = this.run(resolve);
+    });
+    await firstAttempt;
+  }
+
+  /** Finishes the chunk in flight, releases leadership and closes its connections. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.stopSignal.abort();
+    this.wake();
+    await this.loop;
+    this.loop = null;
+    await this.releaseLeadership('stopped');
+    await this.closeClient();
+  }
+
+  /**
+   * Resolves once every row committed before the call is published (by this relay or whichever holds
+   * leadership). For tests and graceful shutdown.
+   */
+  async flush(timeoutMs = 10_000): Promise<void> {
+    const probe = new Client(this.options.connection);
+    await probe.connect();
+    try {
+      const { rows } = await probe.query<{ max: string | null }>(
+        `SELECT max(id)::text AS max FROM ${this.table}`,
+      );
+      const upTo = rows[0]?.max;
+      if (upTo === null || upTo === undefined) return;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        this.wake();
+        const pending = await probe.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${this.table} WHERE published_at IS NULL AND id <= $1`,
+          [upTo],
+        );
+        const n = pending.rows[0]?.n ?? 0;
+        if (n === 0) return;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `outbox ${this.schema}: ${n} rows up to id ${upTo} still unpublished after ${timeoutMs} ms ` +
+              `(leader here: ${this.leader}; check the relay logs for Kafka or Postgres errors)`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await probe.end();
+    }
+  }
+
+  private async run(started: () => void): Promise<void> {
+    let backoffMs = 100;
+    let firstAttemptDone = false;
+    const markStarted = () => {
+      if (!firstAttemptDone) {
+        firstAttemptDone = true;
+        started();
+      }
+    };
+    while (this.running) {
+      try {
+        await this.ensureClient();
+        if (!this.leader) await this.tryBecomeLeader();
+        markStarted();
+        if (!this.leader) {
+          await this.sleep(this.leaderRetryMs);
+          continue;
+        }
+        await this.publishPass();
+        backoffMs = 100;
+        await this.measureLag();
+        await this.prunePublished();
+        await this.waitForWork(this.pollIntervalMs);
+      } catch (error) {
+        markStarted();
+        this.stats.errors += 1;
+        this.logger.warn({ err: error, backoffMs }, 'outbox relay cycle failed; retrying');
+        await this.recoverFrom(error);
+        await this.sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, this.maxBackoffMs);
+      }
+    }
+    markStarted();
+  }
+
+  private async ensureClient(): Promise<Client> {
+    if (this.client && !this.clientBroken) return this.client;
+    await this.closeClient();
+    const client = new Client(this.options.connection);
+    this.clientBroken = false;
+    client.on('error', (error) => {
+      // The session is gone, and with it the advisory lock: stop acting as leader at once.
+      this.clientBroken = true;
+      if (this.leader) this.logger.warn({ err: error }, 'lost the Postgres session; leadership released');
+      this.leader = false;
+    });
+    client.on('notification', () => this.wake());
+    await client.connect();
+    this.client = client;
+    return client;
+  }
+
+  private async closeClient(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    this.leader = false;
+    if (client) await client.end().catch(() => undefined);
+  }
+
+  private async tryBecomeLeader(): Promise<void> {
+    const client = await this.ensureClient();
+    const { rows } = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
+      [lockName(this.schema)],
+    );
+    if (rows[0]?.locked !== true) return;
+    try {
+      // The producer connects lazily, with the first chunk: leadership does not wait for Kafka.
+      await client.query(`LISTEN "${outboxChannel(this.schema)}"`);
+    } catch (error) {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockName(this.schema)]);
+      throw error;
+    }
+    this.leader = true;
+    this.logger.info({ event: 'relay.leader' }, 'outbox relay is the leader for its schema; publishing');
+  }
+
+  private async releaseLeadership(reason: string): Promise<void> {
+    const wasLeader = this.leader;
+    this.leader = false;
+    const client = this.client;
+    if (wasLeader && client && !this.clientBroken) {
+      await client.query(`UNLISTEN "${outboxChannel(this.schema)}"`).catch(() => undefined);
+      await client
+        .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockName(this.schema)])
+        .catch(() => undefined);
+    }
+    await this.closeProducer();
+    if (wasLeader) this.logger.info({ event: 'relay.follower', reason }, 'outbox relay released leadership');
+  }
+
+  private async ensureProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const producer = createOrderedProducer(this.options.kafka);
+    await producer.connect();
+    this.producer = producer;
+    return producer;
+  }
+
+  private async closeProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = null;
+    if (producer) await producer.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * One pass over the unpublished rows, oldest first, until a chunk comes back short. Kafka sees chunk
+   * N+1 only after it acknowledged chunk N; around that strict order the Postgres work is overlapped:
+   * the next chunk is read, and the previous one marked, while a chunk is in flight to Kafka. Within a
+   * pass the reads continue after the last id sent; each new pass starts again from the lowest
+   * unpublished id, which picks up transactions that committed a lower id late.
+   * Returns how many rows the pass published.
+   */
+  private async publishPass(): Promise<number> {
+    let published = 0;
+    let marking: Promise<void> = Promise.resolve();
+    let next: Promise<OutboxRow[]> | null = this.readChunk(null);
+    try {
+      while (next) {
+        const rows: OutboxRow[] = await next;
+        if (rows.length === 0) break;
+        const last = rows[rows.length - 1];
+        next = rows.length === this.chunkSize && this.running && last ? this.readChunk(last.id) : null;
+        next?.catch(() => undefined); // awaited on the next turn; this only prevents an unhandled rejection
+        await this.sendChunk(rows);
+        published += rows.length;
+        await marking;
+        marking = this.markPublished(rows);
+        marking.catch(() => undefined);
+      }
+    } finally {
+      await marking;
+    }
+    return published;
+  }
+
+  private async readChunk(afterId: string | null): Promise<OutboxRow[]> {
+    const client = await this.ensureClient();
+    const { rows } = await client.query<OutboxRow>(
+      // Order by the bigint column, qualified: a bare `id` would sort by the text alias below.
+      `SELECT o.id::text AS id, o.topic, o.message_key, o.headers, o.payload::text AS payload,
+              (extract(epoch FROM clock_timestamp() - o.created_at) * 1000)::float8 AS age_ms
+         FROM ${this.table} o
+        WHERE o.published_at IS NULL AND ($2::bigint IS NULL OR o.id > $2::bigint)
+        ORDER BY o.id LIMIT $1`,
+      [this.chunkSize, afterId],
+    );
+    const readAt = Date.now();
+    for (const row of rows) row.read_at = readAt;
+    return rows;
+  }
+
+  private async sendChunk(rows: OutboxRow[]): Promise<void> {
+    const producer = await this.ensureProducer();
+    // Sequential requests, each after the previous one's ack: the order holds across them.
+    for (const request of splitByBytes(rows, this.maxRequestBytes)) {
+      try {
+        await producer.sendBatch({ acks: -1, topicMessages: this.toTopicMessages(request) });
+      } catch (error) {
+        const oversized = request.length === 1 && (request[0]?.payload.length ?? 0) > this.maxRequestBytes;
+        if (oversized) {
+          // Skipping it would break the order; it blocks the outbox until an operator acts.
+          this.logger.error(
+            { event: 'relay.oversized', id: request[0]?.id, bytes: request[0]?.payload.length },
+            'an outbox row is larger than the broker accepts; raise message.max.bytes or delete the row',
+          );
+        }
+        throw error;
+      }
+    }
+    const ackedAt = Date.now();
+    const last = rows[rows.length - 1];
+    this.stats.published += rows.length;
+    this.stats.chunks += 1;
+    this.stats.lastPublishedAt = new Date(ackedAt);
+    this.stats.lastPublishLagMs = last ? Math.round(last.age_ms + (ackedAt - last.read_at)) : null;
+    this.logger.debug(
+      {
+        event: 'relay.published',
+        rows: rows.length,
+        firstId: rows[0]?.id,
+        lastId: last?.id,
+        lagMs: this.stats.lastPublishLagMs,
+      },
+      'published outbox chunk',
+    );
+  }
+
+  private async markPublished(rows: OutboxRow[]): Promise<void> {
+    const client = await this.ensureClient();
+    await client.query(`UPDATE ${this.table} SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+      rows.map((r) => r.id),
+    ]);
+  }
+
+  /** Rows grouped per topic, each topic's messages in id order (one request keeps that order). */
+  private toTopicMessages(rows: OutboxRow[]): TopicMessages[] {
+    const byTopic = new Map<string, TopicMessages>();
+    for (const row of rows) {
+      let entry = byTopic.get(row.topic);
+      if (!entry) {
+        entry = { topic: row.topic, messages: [] };
+        byTopic.set(row.topic, entry);
+      }
+      entry.messages.push({
+        key: row.message_key,
+        value: row.payload,
+        headers: {
+          ...(row.headers ?? {}),
+          'content-type': CLOUDEVENTS_CONTENT_TYPE,
+          'upshift-outbox-id': `${this.schema}:${row.id}`,
+        },
+      });
+    }
+    return [...byTopic.values()];
+  }
+
+  private async measureLag(force = false): Promise<void> {
+    if (!force && Date.now() - this.lastLagMeasure < LAG_MEASURE_INTERVAL_MS) return;
+    this.lastLagMeasure = Date.now();
+    const client = await this.ensureClient();
+    const { rows } = await client.query<{ n: number; age_ms: number | null }>(
+      `SELECT count(*)::int AS n,
+              (extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::float8 AS age_ms
+         FROM ${this.table} WHERE published_at IS NULL`,
+    );
+    this.stats.pendingRows = rows[0]?.n ?? 0;
+    this.stats.oldestPendingAgeMs = Math.round(rows[0]?.age_ms ?? 0);
+  }
+
+  private async prunePublished(): Promise<void> {
+    if (this.retentionMs <= 0 || Date.now() - this.lastPrune < PRUNE_INTERVAL_MS) return;
+    this.lastPrune = Date.now();
+    const client = await this.ensureClient();
+    const result = await client.query(
+      `DELETE FROM ${this.table} WHERE id IN (
+         SELECT id FROM ${this.table}
+          WHERE published_at IS NOT NULL
+            AND published_at < now() - make_interval(secs => $1::double precision / 1000)
+          LIMIT $2)`,
+      [this.retentionMs, PRUNE_BATCH],
+    );
+    if ((result.rowCount ?? 0) > 0) {
+      this.logger.info({ event: 'relay.pruned', rows: result.rowCount }, 'deleted old published outbox rows');
+    }
+  }
+
+  /**
+   * After a failure: a Kafka error leaves the idempotent producer's sequence state unknown, so it is
+   * replaced; a Postgres error may have killed the session (and the lock with it), so leadership is
+   * re-acquired from scratch.
+   */
+  private async recoverFrom(_error: unknown): Promise<void> {
+    await this.closeProducer();
+    if (this.clientBroken || !this.client) {
+      this.leader = false;
+      await this.closeClient();
+      return;
+    }
+    try {
+      await this.client.query('SELECT 1');
+    } catch {
+      this.leader = false;
+      await this.closeClient();
+    }
+  }
+
+  private wake(): void {
+    const waiter = this.wakeWaiter;
+    if (waiter) {
+      this.wakeWaiter = null;
+      waiter();
+    } else {
+      this.wakePending = true;
+    }
+  }
+
+  /** Waits for a NOTIFY, a flush, stop() or the poll interval, whichever comes first. */
+  private waitForWork(ms: number): Promise<void> {
+    if (this.wakePending || !this.running) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.wakeWaiter === done) this.wakeWaiter = null;
+        this.wakePending = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeWaiter = done;
+    });
+  }
+
+  /** Sleeps for back-off or standby; only stop() cuts it short, notifications do not. */
+  private sleep(ms: number): Promise<void> {
+    const signal = this.stopSignal.signal;
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      signal.addEventListener('abort', finish);
+    });
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * `npm run bench:e2e -- --instances 10000`: one ROLLING execution across a zero-latency simulated fleet,
+ * everything real (embedded broker, Postgres, Redis, registry, orchestrator, two worker processes).
+ *
+ * Prints instance upgrades per second end to end, Postgres transactions per instance (pg_stat_database
+ * of the run's own database), and the transactions/s `pgbench` reaches on the same Postgres, so the
+ * ratio shows how close the orchestration comes to the database's limit.
+ *
+ * Options: --instances N (10000), --batch-size N (500), --max-unavailable PCT (25), --workers N (2),
+ * --concurrency N (per worker, 256), --pgbench-seconds N (15), --verbose.
+ */
+import 'reflect-metadata';
+import { execFile } from 'child_process';
+import { promisify } from 'util';
+import { Client } from 'pg';
+import { ExecutionStatus, type UpgradeExecutionView } from '@upshift/contracts';
+import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '../apps/e2e/src';
+
+const run = promisify(execFile);
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 && args[index + 1] !== undefined ? Number(args[index + 1]) : fallback;
+};
+const INSTANCES = option('instances', 10_000);
+const BATCH_SIZE = option('batch-size', 500);
+const MAX_UNAVAILABLE = option('max-unavailable', 25);
+const WORKERS = option('workers', 2);
+const CONCURRENCY = option('concurrency', 256);
+const PGBENCH_SECONDS = option('pgbench-seconds', 15);
+const TERMINAL = new Set<string>([
+  ExecutionStatus.COMPLETED,
+  ExecutionStatus.FAILED,
+  ExecutionStatus.ROLLED_BACK,
+  ExecutionStatus.CANCELLED,
+]);
+
+const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+
+async function committedTransactions(databaseUrl: string): Promise<number> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // Statistics are flushed by each backend at most once a second (PG 15 stats): wait, then read.
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await client.query<{ xact_commit: string }>(
+      'SELECT xact_commit FROM pg_stat_database WHERE datname = $1',
+      [name],
+    );
+    return Number(rows[0]?.xact_commit ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+async function pgbench(adminUrl: string, seconds: number): Promise<{ tps: number; clients: number }> {
+  const name = `upshift_pgbench_${Date.now().toString(36)}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(adminUrl);
+  const connection = [
+    '-h',
+    url.hostname,
+    '-p',
+    url.port || '5432',
+    '-U',
+    decodeURIComponent(url.username || 'postgres'),
+  ];
+  const clients = 16;
+  try {
+    await run('pgbench', [...connection, '-i', '-q', '-s', '10', name], {
+      env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) },
+    });
+    const { stdout } = await run(
+      'pgbench',
+      [...connection, '-c', String(clients), '-j', '2', '-T', String(seconds), name],
+      {
+        env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) },
+        maxBuffer: 10 * 1024 * 1024,
+      },
+    );
+    const match = /tps = ([\d.]+)/.exec(stdout);
+    if (!match?.[1]) throw new Error(`could not read tps from pgbench:\n${stdout}`);
+    return { tps: Number(match[1]), clients };
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+async function main(): Promise<number> {
+  const adminUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  log(
+    `bench:e2e — ${INSTANCES} instances, batchSize ${BATCH_SIZE}, maxUnavailable ${MAX_UNAVAILABLE} %, ${WORKERS} workers × ${CONCURRENCY}`,
+  );
+  let stack: Stack | null = null;
+  let follower: ProgressFollower | null = null;
+  const interrupt = (code: number) => () => {
+    console.error('interrupted: stopping the stack');
+    void (async () => {
+      await follower?.stop().catch(() => undefined);
+      await stack?.stop();
+      process.exit(code);
+    })();
+  };
+  process.once('SIGINT', interrupt(130));
+  process.once('SIGTERM', interrupt(143));
+  try {
+    const registrationStarted = Date.now();
+    stack = await startStack({
+      label: 'bench',
+      workers: WORKERS,
+      workerConcurrency: CONCURRENCY,
+      logLevel: 'error',
+      echo: args.includes('--verbose'),
+      log: (line) => log(line),
+      fleet: { instances: INSTANCES, initialVersion: '2.1.0' },
+    });
+    log(`stack up and fleet registered in ${((Date.now() - registrationStarted) / 1000).toFixed(1)} s`);
+    follower = new ProgressFollower(stack.brokers);
+    await follower.start();
+    const client = new OrchestratorClient(stack.baseUrl);
+    const execution = await client.create(stack.tenantId, {
+      componentId: stack.componentId,
+      fromVersionId: stack.versionId('2.1.0'),
+      toVersionId: stack.versionId('2.2.2'),
+      strategy: 'ROLLING',
+      batchSize: BATCH_SIZE,
+      batchDelaySeconds: 0,
+      healthCheckIntervalSeconds: 1,
+      healthCheckTimeoutSeconds: 60,
+      maxUnavailablePercentage: MAX_UNAVAILABLE,
+      totalInstances: INSTANCES,
+      autoRollbackEnabled: false,
+      failureThreshold: 3,
+      initiatedBy: 'bench@upshift.local',
+      installedComponents: { kafka: '3.6.0', postgresql: '16.1.0' },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const transactionsBefore = await committedTransactions(stack.databaseUrl);
+    const started = Date.now();
+    await client.operate(execution.id, 'start');
+    let view: UpgradeExecutionView = await client.get(execution.id);
+    let lastReport = 0;
+    while (!TERMINAL.has(view.status)) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      view = await client.get(execution.id);
+      if (Date.now() - lastReport > 5000) {
+        lastReport = Date.now();
+        log(
+          `  ${view.status}: ${view.completedInstances}/${INSTANCES} completed, ${view.failedInstances} failed, batch ${view.currentBatch}/${view.totalBatches}`,
+        );
+      }
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const events = follower.eventsOf(execution.id);
+    const firstBatch = events.find((e) => e.data.kind === 'BatchStarted');
+    const last = events.at(-1);
+    const rolloutSeconds =
+      firstBatch && last ? (Date.parse(last.time) - Date.parse(firstBatch.time)) / 1000 : seconds;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const transactions = (await committedTransactions(stack.databaseUrl)) - transactionsBefore;
+    const fleetMax = stack.fleet.outOfServiceHistory().max;
+    const upgraded = stack.fleet.instances.filter((i) => i.version === '2.2.2').length;
+    const twice = stack.fleet.instances.filter((i) => i.counters.upgradesApplied > 1).length;
+    const gaps = follower.gaps.filter((g) => g.executionId === execution.id).length;
+    log(
+      `execution ${view.status} in ${seconds.toFixed(1)} s (rollout from the first batch: ${rolloutSeconds.toFixed(1)} s)`,
+    );
+
+    await follower.stop();
+    follower = null;
+    await stack.stop();
+    stack = null;
+    log(`running pgbench for ${PGBENCH_SECONDS} s on the same Postgres …`);
+    const bench = await pgbench(adminUrl, PGBENCH_SECONDS);
+
+    const rate = INSTANCES / seconds;
+    const perInstance = transactions / INSTANCES;
+    const needed = rate * perInstance;
+    console.log('\n──────── bench:e2e ────────');
+    console.log(
+      `instances                         ${INSTANCES} (${upgraded} now on 2.2.2, ${twice} upgraded more than once)`,
+    );
+    console.log(
+      `status                            ${view.status}, ${view.completedInstances} completed, ${view.failedInstances} failed`,
+    );
+    console.log(
+      `instance upgrades/s (end to end)  ${rate.toFixed(0)}   (start → ${view.status}, incl. validation: ${seconds.toFixed(1)} s)`,
+    );
+    console.log(
+      `instance upgrades/s (rollout)     ${(INSTANCES / rolloutSeconds).toFixed(0)}   (first BatchStarted → last progress event)`,
+    );
+    console.log(
+      `Postgres transactions / instance  ${perInstance.toFixed(2)}   (${transactions} commits in the run's database)`,
+    );
+    console.log(`Postgres transactions/s used      ${needed.toFixed(0)}`);
+    console.log(
+      `pgbench tps (TPC-B, ${bench.clients} clients)  ${bench.tps.toFixed(0)}   → orchestration uses ${((needed / bench.tps) * 100).toFixed(0)} % of it`,
+    );
+    console.log(
+      `max out of service (fleet)        ${fleetMax} (allowed ${Math.max(1, Math.floor((INSTANCES * MAX_UNAVAILABLE) / 100))}, batch ${BATCH_SIZE})`,
+    );
+    console.log(`progress events                   ${events.length}, sequence gaps ${gaps}`);
+    return view.status === ExecutionStatus.COMPLETED ? 0 : 1;
+  } catch (error) {
+    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    await follower?.stop().catch(() => undefined);
+    await stack?.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

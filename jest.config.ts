@@ -17,6 +17,9 @@ const config: Config = {
   // Integration suites start brokers and services; two workers match this machine's two cores.
   maxWorkers: 2,
   watchman: false,
+  // Integration and e2e suites start real services; a project-level testTimeout is not a Jest
+  // option, so the one limit lives here (unit tests finish far below it).
+  testTimeout: 60_000,
   // The pure domain must stay exhaustively tested: its line coverage is printed on every run and
   // the run fails below 95 %.
   collectCoverage: true,

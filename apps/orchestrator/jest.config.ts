@@ -1,4 +1,4 @@
 import { jestProject } from '../../jest.preset';
 
 // The e2e suites start a broker, the registry and the orchestrator: give them time.
-export default jestProject('orchestrator', __dirname, { testTimeout: 60_000 });
+export default jestProject('orchestrator', __dirname);

@@ -256,13 +256,20 @@ describe('orchestrator REST API (e2e)', () => {
       await operate(stack, execution.id, 'cancel');
       await record(execution.id);
     }
-    // VALIDATING → FAILED: an instance without a backup
+    // VALIDATING → FAILED: an instance without a backup, another without free disk
     {
       const { fleet, execution } = await fresh(2);
+      stack.agents.set(fleet.names[0] ?? '', {
+        capacity: { cpuPercentFree: 40, memoryMbFree: 512, diskMbFree: 0 },
+      });
       stack.agents.set(fleet.names[1] ?? '', { lastBackupAt: null });
       await operate(stack, execution.id, 'start');
       const failed = await stack.waitForStatus(execution.id, ExecutionStatus.FAILED);
-      expect(failed.validationResults.find((v) => v.check === 'BACKUP_VERIFICATION')?.passed).toBe(false);
+      const check = (name: string) => failed.validationResults.find((v) => v.check === name);
+      expect(check('BACKUP_VERIFICATION')?.passed).toBe(false);
+      expect(check('RESOURCE_AVAILABILITY')).toMatchObject({ passed: false });
+      expect(JSON.stringify(check('RESOURCE_AVAILABILITY'))).toContain('disk 0 MB free');
+      expect(check('HEALTH_ENDPOINTS')?.passed).toBe(true);
       await refusesInvalidOperations(execution.id);
       await record(execution.id);
     }

@@ -7,9 +7,15 @@ export interface AgentStatus {
   version: string;
   healthy: boolean;
   draining: boolean;
-  /** Free capacity as the agent reports it; the orchestrator only needs it to be positive. */
-  capacity: number;
+  /** Free capacity as the agent reports it (docs/agent-protocol.md); null when absent or malformed. */
+  capacity: AgentCapacity | null;
   lastBackupAt: string | null;
+}
+
+export interface AgentCapacity {
+  cpuPercentFree: number;
+  memoryMbFree: number;
+  diskMbFree: number;
 }
 
 export type AgentAnswer<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -40,7 +46,7 @@ export class AgentClient {
         version: body.version,
         healthy: body.healthy === true,
         draining: body.draining === true,
-        capacity: typeof body.capacity === 'number' ? body.capacity : 0,
+        capacity: readCapacity(body.capacity),
         lastBackupAt: typeof body.lastBackupAt === 'string' ? body.lastBackupAt : null,
       },
     };
@@ -70,4 +76,16 @@ export class AgentClient {
       };
     }
   }
+}
+
+function readCapacity(value: unknown): AgentCapacity | null {
+  if (value === null || typeof value !== 'object') return null;
+  const { cpuPercentFree, memoryMbFree, diskMbFree } = value as Record<string, unknown>;
+  if (
+    typeof cpuPercentFree !== 'number' ||
+    typeof memoryMbFree !== 'number' ||
+    typeof diskMbFree !== 'number'
+  )
+    return null;
+  return { cpuPercentFree, memoryMbFree, diskMbFree };
 }

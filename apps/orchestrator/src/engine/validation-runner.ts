@@ -52,8 +52,8 @@ export class ValidationRunner {
         return;
       }
       const status: AgentStatus = s.value;
-      if (status.capacity <= 0)
-        resourceProblems.push(`${named(index)}: no spare capacity (${status.capacity})`);
+      const shortage = capacityShortage(status.capacity);
+      if (shortage !== null) resourceProblems.push(`${named(index)}: ${shortage}`);
       if (status.lastBackupAt === null) backupProblems.push(`${named(index)}: no backup recorded`);
       else if (Number.isNaN(Date.parse(status.lastBackupAt)))
         backupProblems.push(`${named(index)}: unreadable lastBackupAt`);
@@ -132,4 +132,18 @@ function summary(check: ValidationCheck, total: number, problems: string[], what
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * An instance being upgraded runs old and new side by side for a moment (unpack, migrate, restart),
+ * so it needs some headroom on every resource; null when it has it. The agent protocol reports free
+ * CPU in percent and free memory and disk in MB.
+ */
+function capacityShortage(capacity: AgentStatus['capacity']): string | null {
+  if (capacity === null) return 'reports no capacity';
+  const short: string[] = [];
+  if (capacity.cpuPercentFree <= 0) short.push(`cpu ${capacity.cpuPercentFree}% free`);
+  if (capacity.memoryMbFree <= 0) short.push(`memory ${capacity.memoryMbFree} MB free`);
+  if (capacity.diskMbFree <= 0) short.push(`disk ${capacity.diskMbFree} MB free`);
+  return short.length === 0 ? null : `no spare capacity (${short.join(', ')})`;
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'net';
 export interface AgentState {
   version: string;
   healthy: boolean;
-  capacity: number;
+  capacity: { cpuPercentFree: number; memoryMbFree: number; diskMbFree: number };
   lastBackupAt: string | null;
 }
 
@@ -33,7 +33,7 @@ export class AgentFleet {
     this.agents.set(name, {
       version: '1.0.0',
       healthy: true,
-      capacity: 4,
+      capacity: { cpuPercentFree: 60, memoryMbFree: 2048, diskMbFree: 10240 },
       lastBackupAt: new Date().toISOString(),
       ...state,
     });

@@ -4,12 +4,14 @@
  * - the embedded Kafka broker on 127.0.0.1:9092 (skipped when KAFKA_BROKERS is set), so that
  *   dashboards and `kcat -b 127.0.0.1:9092 -L` can attach;
  * - the `upshift` database on the local Postgres (created when missing);
- * - every service in SERVICES below as a child process, started in order, each awaited on its
- *   /health/live before the next starts;
+ * - the registry and the orchestrator as child processes, each awaited on its health endpoint;
+ * - the demo catalog loaded into the registry (idempotent: a re-run reuses what is there), signed with
+ *   the key kept in .data/seed/, its artifacts served by the simulated fleet;
+ * - the workers (UP_WORKERS, default 2) and a simulated fleet (UP_FLEET_INSTANCES, default 20, agents
+ *   on FLEET_PORT, default 8090) registered for tenant 550e8400 at upshift-gateway 2.1.0;
  * - everything stopped cleanly, in reverse order, on Ctrl-C or SIGTERM.
  *
  * The orchestrator forwards the registry's paths, so http://localhost:8084 serves both REST APIs.
- * To add a service (the worker, fleet-sim), append an entry to SERVICES.
  */
 import { spawn } from 'child_process';
 import type { ChildProcess } from 'child_process';
@@ -17,6 +19,7 @@ import * as path from 'path';
 import { Client } from 'pg';
 import { startBroker } from '@upshift/kafka-broker';
 import type { RunningBroker } from '@upshift/kafka-broker';
+import { seedRegistry } from '../apps/registry/src/seed/seed-registry';
 
 const root = path.resolve(__dirname, '..');
 const env = process.env;
@@ -25,6 +28,12 @@ const REDIS_URL = env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const KAFKA_BROKERS = env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const REGISTRY_PORT = Number(env['REGISTRY_PORT'] ?? 8085);
 const ORCHESTRATOR_PORT = Number(env['ORCHESTRATOR_PORT'] ?? 8084);
+const FLEET_PORT = Number(env['FLEET_PORT'] ?? 8090);
+const WORKERS = Number(env['UP_WORKERS'] ?? 2);
+const FLEET_INSTANCES = Number(env['UP_FLEET_INSTANCES'] ?? 20);
+const DEMO_TENANT = '550e8400';
+const DEMO_COMPONENT = 'upshift-gateway';
+const FLEET_VERSION = '2.1.0';
 
 export interface LocalService {
   name: string;
@@ -60,6 +69,60 @@ export const SERVICES: LocalService[] = [
     describe: `http://localhost:${ORCHESTRATOR_PORT}/api/v1/registry (both APIs; docs /api/docs)`,
   },
 ];
+
+/** What the catalog seeding hands to the services started after it. */
+interface SeededCatalog {
+  componentId: string;
+  versionId: string;
+  publicKeyPem: string;
+}
+
+/** The services that need the seeded catalog: the workers, then the fleet that registers itself. */
+function fleetServices(catalog: SeededCatalog): LocalService[] {
+  const workers = Array.from({ length: WORKERS }, (_, index): LocalService => {
+    const id = `worker-${index + 1}`;
+    return {
+      name: id,
+      entry: 'apps/worker/src/main.ts',
+      env: { KAFKA_BROKERS, REDIS_URL, WORKER_ID: id },
+      describe: 'consumer group upshift-workers on upgrade.commands',
+    };
+  });
+  const fleet: LocalService = {
+    name: 'fleet-sim',
+    entry: 'apps/fleet-sim/src/main.ts',
+    env: {
+      FLEET_INSTANCES: String(FLEET_INSTANCES),
+      FLEET_PORT: String(FLEET_PORT),
+      FLEET_INITIAL_VERSION: FLEET_VERSION,
+      FLEET_TRUSTED_KEYS: catalog.publicKeyPem,
+      REGISTRY_URL: `http://127.0.0.1:${REGISTRY_PORT}`,
+      FLEET_TENANT_ID: DEMO_TENANT,
+      FLEET_COMPONENT_ID: catalog.componentId,
+      FLEET_VERSION_ID: catalog.versionId,
+    },
+    readyUrl: `http://127.0.0.1:${FLEET_PORT}/admin/instances`,
+    describe: `${FLEET_INSTANCES} agents at http://localhost:${FLEET_PORT}/i/<name>, admin /admin`,
+  };
+  return [...workers, fleet];
+}
+
+async function seedCatalog(): Promise<SeededCatalog> {
+  const seed = await seedRegistry({
+    registryUrl: `http://127.0.0.1:${REGISTRY_PORT}`,
+    keyFile: path.join(root, '.data', 'seed', 'artifact-signing.key'),
+    artifactBaseUrl: `http://127.0.0.1:${FLEET_PORT}/artifacts`,
+  });
+  const gateway = seed.components[DEMO_COMPONENT];
+  const version = gateway?.versions[FLEET_VERSION];
+  if (!gateway || !version) throw new Error(`the demo catalog has no ${DEMO_COMPONENT} ${FLEET_VERSION}`);
+  log('demo catalog loaded', {
+    components: Object.keys(seed.components),
+    tenant: DEMO_TENANT,
+    componentId: gateway.id,
+  });
+  return { componentId: gateway.id, versionId: version.id, publicKeyPem: seed.publicKeyPem };
+}
 
 function log(msg: string, fields: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ time: new Date().toISOString(), name: 'local-stack', msg, ...fields }));
@@ -151,7 +214,7 @@ async function main(): Promise<void> {
     } else {
       log('using the Kafka cluster in KAFKA_BROKERS', { brokers: KAFKA_BROKERS });
     }
-    for (const service of SERVICES) {
+    const start = async (service: LocalService) => {
       const child = spawn(process.execPath, ['-r', '@swc-node/register', service.entry], {
         cwd: root,
         env: { ...env, ...service.env },
@@ -166,13 +229,17 @@ async function main(): Promise<void> {
       });
       await waitUntilReady(service, child);
       log('service ready', { service: service.name, pid: child.pid, url: service.describe });
-    }
+    };
+    for (const service of SERVICES) await start(service);
+    const later = fleetServices(await seedCatalog());
+    for (const service of later) await start(service);
     log('local stack up (Ctrl-C stops it)', {
       api: `http://localhost:${ORCHESTRATOR_PORT}/api/v1/registry`,
+      tenant: DEMO_TENANT,
       kafka: KAFKA_BROKERS,
       postgres: DATABASE_URL.replace(/:[^:@/]*@/, ':***@'),
       redis: REDIS_URL,
-      services: Object.fromEntries(SERVICES.map((s) => [s.name, s.describe])),
+      services: Object.fromEntries([...SERVICES, ...later].map((s) => [s.name, s.describe])),
     });
   } catch (error) {
     log('the local stack failed to start', { error: (error as Error).message });

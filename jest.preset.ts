@@ -28,6 +28,10 @@ export function jestProject(displayName: string, dir: string, extra: Partial<Con
         },
       ],
     },
+    // Coverage is measured where it is a gate (libs/domain overrides these two); elsewhere it would
+    // only slow the integration suites down.
+    collectCoverageFrom: [],
+    coveragePathIgnorePatterns: ['.*'],
     moduleNameMapper: {
       '^@upshift/(contracts|domain|messaging|kafka-broker|testing)$': path.join(
         root,

@@ -107,10 +107,9 @@ export function loadConfig(
   const config = plainToInstance(OrchestratorConfig, { ...raw, ...overrides });
   const errors = validateSync(config, { whitelist: false });
   if (errors.length > 0) {
+    // Values are left out on purpose: DATABASE_URL and REDIS_URL may carry passwords.
     const detail = errors
-      .map(
-        (e) => `${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join(', ')}`,
-      )
+      .map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`)
       .join('; ');
     throw new Error(`Invalid orchestrator configuration: ${detail}. Fix these environment variables.`);
   }

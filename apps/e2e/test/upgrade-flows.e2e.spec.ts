@@ -105,17 +105,74 @@ describe('upgrades end to end', () => {
     const created = await client.create(stack.tenantId, body);
     await client.operate(created.id, 'start');
     await during?.(created.id);
-    return eventually(
+    const view = await eventually(
       async () => {
-        const view = await client.get(created.id);
-        return TERMINAL.has(view.status) ? view : undefined;
+        const current = await client.get(created.id);
+        return TERMINAL.has(current.status) ? current : undefined;
       },
       { timeoutMs: 180_000, intervalMs: 250, what: `execution ${created.id} to end` },
+    );
+    await registryMatchesFleet();
+    return view;
+  }
+
+  /**
+   * The orchestrator records new versions in the registry with retried PATCHes after the state change
+   * (ADR 0033), so the inventory catches up a moment after the execution ends; the next test selects
+   * its instances from it.
+   */
+  async function registryMatchesFleet(): Promise<void> {
+    const expected = new Map(stack.fleet.instances.map((i) => [i.name, stack.versionId(i.version)]));
+    await eventually(
+      async () => {
+        const listed = await client.call<{ name: string; versionId: string }[]>(
+          'GET',
+          `/tenants/${stack.tenantId}/instances?componentId=${stack.componentId}`,
+          undefined,
+          200,
+        );
+        return listed.length === expected.size && listed.every((i) => expected.get(i.name) === i.versionId)
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: "the registry's inventory to match the fleet" },
     );
   }
 
   function upgradesApplied(): Map<string, number> {
     return new Map(stack.fleet.instances.map((i) => [i.name, i.counters.upgradesApplied]));
+  }
+
+  function totalUpgradesApplied(): number {
+    return stack.fleet.instances.reduce((sum, i) => sum + i.counters.upgradesApplied, 0);
+  }
+
+  function expectEachUpgradedOnce(before: Map<string, number>): void {
+    for (const [name, count] of upgradesApplied()) {
+      expect([name, count - (before.get(name) ?? 0)]).toEqual([name, 1]);
+    }
+  }
+
+  function batchSizes(executionId: string): number[] {
+    return progress
+      .eventsOf(executionId)
+      .flatMap((e) => (e.data.kind === 'BatchStarted' ? [e.data.instanceIds.length] : []));
+  }
+
+  /** Resolves when the execution's first batch has settled: with a batch delay, nothing is in flight then. */
+  async function firstBatchCompleted(executionId: string): Promise<void> {
+    await eventually(
+      () => (progress.eventsOf(executionId).some((e) => e.data.kind === 'BatchCompleted') ? true : undefined),
+      { timeoutMs: 60_000, intervalMs: 10, what: `the first batch of ${executionId} to complete` },
+    );
+  }
+
+  async function fleetAtRest(): Promise<void> {
+    await eventually(
+      () =>
+        stack.fleet.instances.every((i) => !i.outOfService && i.pendingOperations === 0) ? true : undefined,
+      { timeoutMs: 30_000, what: 'no instance out of service or busy' },
+    );
   }
 
   it('ROLLING to COMPLETED with every command delivered twice: each instance upgraded once, maxUnavailable never exceeded, progress gap-free', async () => {
@@ -189,6 +246,117 @@ describe('upgrades end to end', () => {
     expect(view.status).toBe(ExecutionStatus.ROLLED_BACK);
     expect(view.rollbackInfo?.rollbackInitiatedBy).toBe('system:auto-rollback');
     expect(stack.fleet.instances.every((i) => i.version === '2.2.2' && !i.outOfService)).toBe(true);
+  });
+
+  it('a manual rollback mid-run (POST /rollback?reason=…) reverts the upgraded instances to ROLLED_BACK', async () => {
+    const reason = 'e2e: operator saw elevated error rates';
+    const view = await runToEnd(request('2.2.2', '3.0.0', { batchDelaySeconds: 2 }), async (id) => {
+      await firstBatchCompleted(id);
+      const rolling = await client.operate(id, 'rollback', `?reason=${encodeURIComponent(reason)}`);
+      expect([ExecutionStatus.ROLLING_BACK, ExecutionStatus.ROLLED_BACK]).toContain(rolling.status);
+    });
+    expect(view.status).toBe(ExecutionStatus.ROLLED_BACK);
+    expect(view.rollbackInfo).toMatchObject({ rollbackReason: reason, rollbackInitiatedBy: 'api' });
+    expect(view.rollbackInfo?.rollbackInitiatedAt).toEqual(expect.any(String));
+    // At least the first batch (4 instances) had the new version and was reverted; nothing else started.
+    expect(view.rollbackInfo?.rolledBackInstances.length).toBeGreaterThanOrEqual(4);
+    expect(view.completedInstances).toBeLessThan(INSTANCES);
+    await fleetAtRest();
+    expect(stack.fleet.instances.every((i) => i.version === '2.2.2')).toBe(true);
+    expect(stack.fleet.outOfServiceHistory().max).toBeLessThanOrEqual(4);
+  });
+
+  it('BLUE_GREEN to COMPLETED: slices of at most half the fleet and the budget, each instance upgraded once', async () => {
+    const before = upgradesApplied();
+    const view = await runToEnd(request('2.2.2', '3.0.0', { strategy: 'BLUE_GREEN' }));
+    expect(view.status).toBe(ExecutionStatus.COMPLETED);
+    expect(view.completedInstances).toBe(INSTANCES);
+    expectEachUpgradedOnce(before);
+    // min(half of 20, maxUnavailable 4) = 4 per slice.
+    expect(batchSizes(view.id)).toEqual([4, 4, 4, 4, 4]);
+    expect(stack.fleet.instances.every((i) => i.version === '3.0.0' && !i.outOfService)).toBe(true);
+    expect(stack.fleet.outOfServiceHistory().max).toBeLessThanOrEqual(4);
+  });
+
+  it('RECREATE to COMPLETED: as many at once as the budget allows, no more', async () => {
+    const before = upgradesApplied();
+    const view = await runToEnd(
+      request('3.0.0', '3.1.0', { strategy: 'RECREATE', batchSize: 1, maxUnavailablePercentage: 50 }),
+    );
+    expect(view.status).toBe(ExecutionStatus.COMPLETED);
+    expectEachUpgradedOnce(before);
+    // batchSize is ignored; the budget is floor(20 × 50 / 100) = 10.
+    expect(batchSizes(view.id)).toEqual([10, 10]);
+    expect(stack.fleet.instances.every((i) => i.version === '3.1.0' && !i.outOfService)).toBe(true);
+    expect(stack.fleet.outOfServiceHistory().max).toBeLessThanOrEqual(10);
+  });
+
+  it('STAGED to COMPLETED: one instance at a time, PAUSED after each stage until POST /resume approves the next', async () => {
+    const before = upgradesApplied();
+    const stagePauses: number[] = [];
+    const view = await runToEnd(
+      request('3.1.0', '3.1.1', { strategy: 'STAGED', batchSize: 10 }),
+      async (id) => {
+        for (;;) {
+          const current = await eventually(
+            async () => {
+              const v = await client.get(id);
+              return v.status === ExecutionStatus.PAUSED || TERMINAL.has(v.status) ? v : undefined;
+            },
+            { timeoutMs: 120_000, intervalMs: 100, what: 'a stage to finish' },
+          );
+          if (current.status !== ExecutionStatus.PAUSED) return;
+          stagePauses.push(current.completedInstances);
+          await client.operate(id, 'resume');
+        }
+      },
+    );
+    expect(view.status).toBe(ExecutionStatus.COMPLETED);
+    expect(stagePauses).toEqual([10]); // two stages of 10: one approval between them
+    expectEachUpgradedOnce(before);
+    expect(batchSizes(view.id).every((size) => size === 1)).toBe(true);
+    expect(stack.fleet.outOfServiceHistory().max).toBe(1);
+  });
+
+  it('pause mid-run holds every new batch; resume finishes with each instance upgraded once', async () => {
+    const before = upgradesApplied();
+    const view = await runToEnd(
+      request('3.1.1', '3.1.0', { batchDelaySeconds: 2 }), // a permitted downgrade
+      async (id) => {
+        await firstBatchCompleted(id);
+        expect((await client.operate(id, 'pause')).status).toBe(ExecutionStatus.PAUSED);
+        await fleetAtRest();
+        const appliedAtPause = totalUpgradesApplied();
+        const batchesAtPause = batchSizes(id).length;
+        // Longer than the batch delay: a running execution would have started its next batch by now.
+        await new Promise((resolve) => setTimeout(resolve, 4000));
+        expect((await client.get(id)).status).toBe(ExecutionStatus.PAUSED);
+        expect(totalUpgradesApplied()).toBe(appliedAtPause);
+        expect(batchSizes(id).length).toBe(batchesAtPause);
+        expect(appliedAtPause - [...before.values()].reduce((a, b) => a + b, 0)).toBeLessThan(INSTANCES);
+        expect((await client.operate(id, 'resume')).status).toBe(ExecutionStatus.IN_PROGRESS);
+      },
+    );
+    expect(view.status).toBe(ExecutionStatus.COMPLETED);
+    expectEachUpgradedOnce(before);
+    expect(stack.fleet.instances.every((i) => i.version === '3.1.0' && !i.outOfService)).toBe(true);
+    expect(stack.fleet.outOfServiceHistory().max).toBeLessThanOrEqual(4);
+  });
+
+  it('cancel mid-run ends CANCELLED at once and starts nothing more; nothing is reverted', async () => {
+    const view = await runToEnd(request('3.1.0', '3.1.1', { batchDelaySeconds: 2 }), async (id) => {
+      await firstBatchCompleted(id);
+      expect((await client.operate(id, 'cancel')).status).toBe(ExecutionStatus.CANCELLED);
+    });
+    expect(view.status).toBe(ExecutionStatus.CANCELLED);
+    await fleetAtRest();
+    const upgraded = stack.fleet.instances.filter((i) => i.version === '3.1.1').length;
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // longer than the batch delay
+    expect(stack.fleet.instances.filter((i) => i.version === '3.1.1').length).toBe(upgraded);
+    expect(upgraded).toBeGreaterThanOrEqual(4);
+    expect(upgraded).toBeLessThan(INSTANCES);
+    expect(stack.fleet.instances.every((i) => !i.outOfService)).toBe(true);
+    expect((await client.get(view.id)).completedInstances).toBe(upgraded);
   });
 
   it('a poison command lands in upgrade.dlq with the error', async () => {

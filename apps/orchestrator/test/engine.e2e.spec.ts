@@ -77,9 +77,13 @@ describe('orchestrator engine (e2e)', () => {
     );
   });
 
-  it.each(['BLUE_GREEN', 'RECREATE'])(
-    '%s: ends COMPLETED with each instance upgraded once',
-    async (strategy) => {
+  // ADR 0002: BLUE_GREEN switches at most half the fleet at a time, RECREATE replaces all it may at once.
+  it.each([
+    ['BLUE_GREEN', [2, 2]],
+    ['RECREATE', [4]],
+  ])(
+    '%s: ends COMPLETED with each instance upgraded once, in batches of %j',
+    async (strategy, batchSizes) => {
       const fleet = await registerFleet(stack, 4);
       const created = await createUpgrade(stack, fleet, { strategy, maxUnavailablePercentage: 100 });
       executions.push(created.id);
@@ -87,6 +91,10 @@ describe('orchestrator engine (e2e)', () => {
       const done = await stack.waitForStatus(created.id, ExecutionStatus.COMPLETED);
       expect(done.completedInstances).toBe(4);
       await upgradedOnce(created.id, fleet.instanceIds);
+      const starts = stack.progress.events(created.id).filter((e) => e.data.kind === 'BatchStarted');
+      expect(starts.map((e) => (e.data.kind === 'BatchStarted' ? e.data.instanceIds.length : 0))).toEqual(
+        batchSizes,
+      );
     },
   );
 

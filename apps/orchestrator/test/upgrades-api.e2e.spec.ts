@@ -184,6 +184,44 @@ describe('orchestrator REST API (e2e)', () => {
       expect(res.body.detail).toContain(other.toVersionId);
     });
 
+    it('400 names the field of a malformed rollback body, reason or X-Initiated-By; the execution is unchanged', async () => {
+      const other = await registerFleet(stack, 1);
+      const created = await createUpgrade(stack, other, { totalInstances: 1 });
+      const path = `/upgrades/${created.id}/rollback`;
+      const cases: [string, Awaited<ReturnType<typeof stack.request<Problem>>>][] = [
+        ['initiatedBy', await stack.request<Problem>('POST', path, { initiatedBy: 42 })],
+        ['surprise', await stack.request<Problem>('POST', path, { surprise: true })],
+        ['reason', await stack.request<Problem>('POST', `${path}?reason=`)],
+        [
+          'X-Initiated-By',
+          await stack.request<Problem>('POST', path, undefined, { 'x-initiated-by': 'x'.repeat(300) }),
+        ],
+      ];
+      for (const [field, res] of cases) {
+        expect([field, res.status, res.contentType]).toEqual([
+          field,
+          400,
+          expect.stringContaining('application/problem+json'),
+        ]);
+        expect(res.body.errors?.map((e) => e.field)).toContain(field);
+      }
+      expect((await stack.execution(created.id)).status).toBe(ExecutionStatus.PENDING);
+    });
+
+    it('413 as problem+json for a body over the size limit, not a 500', async () => {
+      const res = await stack.request<Problem>('POST', `/tenants/${fleet.tenantId}/upgrades`, {
+        componentId: fleet.componentId,
+        initiatedBy: 'x'.repeat(200_000),
+      });
+      expect(res.status).toBe(413);
+      expect(res.contentType).toContain('application/problem+json');
+      expect(res.body.title).toBe('Payload too large');
+    });
+
+    it('404 for statistics of a component id that cannot exist', async () => {
+      expect((await stack.request('GET', '/components/not-a-uuid/upgrade-statistics')).status).toBe(404);
+    });
+
     it('404 for an unknown execution, for GET and for every operation', async () => {
       const id = '00000000-0000-4000-8000-000000000000';
       expect((await stack.request('GET', `/upgrades/${id}`)).status).toBe(404);

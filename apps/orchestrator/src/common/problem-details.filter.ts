@@ -9,8 +9,9 @@ function slug(title: string): string {
 }
 
 /**
- * The one error shape of the service: RFC 9457 `application/problem+json`. Anything that is not an
- * HttpException is a bug: logged with its stack, answered as a 500 without internals.
+ * The one error shape of the service: RFC 9457 `application/problem+json`. Anything that is neither an
+ * HttpException nor a client error raised by Express middleware is a bug: logged with its stack,
+ * answered as a 500 without internals.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -56,6 +57,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         instance,
       };
     }
+    const clientError = asExposedClientError(exception);
+    if (clientError) {
+      const title = (HttpStatus[clientError.status] ?? 'Error').replace(/_/g, ' ');
+      const niceTitle = title.charAt(0) + title.slice(1).toLowerCase();
+      return {
+        type: PROBLEM_TYPE_BASE + slug(niceTitle),
+        title: niceTitle,
+        status: clientError.status,
+        detail: clientError.message,
+        instance,
+      };
+    }
     return {
       type: PROBLEM_TYPE_BASE + 'internal-error',
       title: 'Internal Server Error',
@@ -64,4 +77,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       instance,
     };
   }
+}
+
+/**
+ * Errors raised by Express middleware before Nest sees the request (body-parser's 413 "request entity
+ * too large", 415 unsupported charset, …) follow the http-errors convention: a 4xx `status` and
+ * `expose: true` when the message is safe to show. They are the client's mistake, not a 500.
+ */
+function asExposedClientError(exception: unknown): { status: number; message: string } | null {
+  if (typeof exception !== 'object' || exception === null) return null;
+  const { status, expose, message } = exception as { status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof status !== 'number' || status < 400 || status > 499 || expose !== true) return null;
+  return { status, message: typeof message === 'string' ? message : 'Bad request' };
 }

@@ -3,7 +3,8 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs
 import { CreateUpgradeRequest } from '@upshift/contracts';
 import type { ExecutionStatistics, UpgradeExecutionView } from '@upshift/contracts';
 import { ListUpgradesQuery } from './dto/list-upgrades.query';
-import { RollbackBody } from './dto/rollback.body';
+import { badRequest, type FieldError } from '../common/problem';
+import { INITIATED_BY_MAX, REASON_MAX, RollbackBody } from './dto/rollback.body';
 import type { TranscriptView, UpgradePage } from './upgrades.service';
 import { UpgradesService } from './upgrades.service';
 
@@ -103,12 +104,28 @@ export class UpgradesController {
   rollback(
     @Param('executionId') executionId: string,
     @Query('reason') reason: string | undefined,
-    @Body() body: RollbackBody | undefined,
+    // A plain class type (not `| undefined`): the validation pipe only runs on a recorded class, and an
+    // absent body is validated as {}.
+    @Body() body: RollbackBody,
     @Headers('x-initiated-by') initiatedByHeader: string | undefined,
   ): Promise<UpgradeExecutionView> {
+    const problems = [
+      ...checkLength('reason', reason, REASON_MAX),
+      ...checkLength('X-Initiated-By', initiatedByHeader, INITIATED_BY_MAX),
+    ];
+    if (problems.length > 0) throw badRequest(problems);
     return this.upgrades.operate(executionId, 'rollback', {
-      reason: reason ?? body?.reason,
-      initiatedBy: body?.initiatedBy ?? initiatedByHeader,
+      reason: reason ?? body.reason,
+      initiatedBy: body.initiatedBy ?? initiatedByHeader,
     });
   }
+}
+
+/** The same bounds as the body's fields, for the query parameter and the header that stand in for them. */
+function checkLength(field: string, value: string | undefined, max: number): FieldError[] {
+  if (value === undefined) return [];
+  if (value.length < 1 || value.length > max) {
+    return [{ field, message: `${field} must be between 1 and ${max} characters long` }];
+  }
+  return [];
 }

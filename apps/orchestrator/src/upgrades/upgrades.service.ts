@@ -221,7 +221,9 @@ export class UpgradesService {
     };
   }
 
+  /** A component id that cannot exist is a 404; a real one with no executions yet has all-zero statistics. */
   async statistics(componentId: string): Promise<ExecutionStatistics> {
+    if (!UUID.test(componentId)) throw notFound('Component', componentId);
     const rows = await this.repository.forStatistics(componentId);
     return computeStatistics(componentId, rows);
   }

@@ -1,6 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
 
+export const INITIATED_BY_MAX = 255;
+export const REASON_MAX = 1000;
+
 /** Optional body of `POST /upgrades/:id/rollback` (the seed passes the reason as `?reason=`). */
 export class RollbackBody {
   @ApiPropertyOptional({
@@ -8,12 +11,12 @@ export class RollbackBody {
   })
   @IsOptional()
   @IsString()
-  @Length(1, 255)
+  @Length(1, INITIATED_BY_MAX)
   initiatedBy?: string;
 
   @ApiPropertyOptional({ description: 'Why; the ?reason= query parameter wins when both are given' })
   @IsOptional()
   @IsString()
-  @Length(1, 1000)
+  @Length(1, REASON_MAX)
   reason?: string;
 }

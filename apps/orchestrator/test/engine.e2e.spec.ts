@@ -115,6 +115,7 @@ describe('orchestrator engine (e2e)', () => {
         { timeoutMs: 20_000, what: 'a stage to finish' },
       );
       if (view.status === ExecutionStatus.COMPLETED) break;
+      expect(view.statusReason).toMatch(/^stage \d+ finished; resume to approve the next stage$/);
       expect((await operate(stack, created.id, 'resume')).status).toBe(200);
       resumes += 1;
       if (resumes > 10) throw new Error('STAGED never completed');

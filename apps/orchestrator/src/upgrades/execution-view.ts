@@ -53,6 +53,7 @@ export function toExecutionView(
     initiatedBy: e.initiatedBy,
     installedComponents: e.installedComponents ?? {},
     status: e.status,
+    statusReason: e.statusReason,
     completedInstances: e.completedInstances,
     failedInstances: e.failedInstances,
     currentBatch: e.currentBatch,

@@ -75,6 +75,10 @@ export const UpgradeExecutionViewSchema = Type.Object(
       description: 'Installed component name → version, as sent with the request',
     }),
     status: StringEnum(ExecutionStatus),
+    statusReason: Nullable(Type.String(), {
+      description:
+        'Why the execution entered its current status, when there is more to say than the status: the failed checks, the failure threshold reached, the stage awaiting approval, the rollback that failed',
+    }),
     completedInstances: Type.Integer({ minimum: 0 }),
     failedInstances: Type.Integer({ minimum: 0 }),
     currentBatch: Type.Integer({ minimum: 0, description: '0 before the first batch starts' }),

@@ -294,6 +294,17 @@ describe('orchestrator REST API (e2e)', () => {
       await operate(stack, execution.id, 'cancel');
       await record(execution.id);
     }
+    // VALIDATING holds while the agents take their time: every operation is refused there (ADR 0001)
+    {
+      const { fleet, execution } = await fresh(1);
+      let release: () => void = () => undefined;
+      stack.agents.set(fleet.names[0] ?? '', { answersAfter: new Promise<void>((r) => (release = r)) });
+      expect((await operate(stack, execution.id, 'start')).body.status).toBe(ExecutionStatus.VALIDATING);
+      await refusesInvalidOperations(execution.id);
+      release();
+      await settle(execution.id, ExecutionStatus.COMPLETED);
+      await record(execution.id);
+    }
     // VALIDATING → FAILED: an instance without a backup, another without free disk
     {
       const { fleet, execution } = await fresh(2);
@@ -334,19 +345,22 @@ describe('orchestrator REST API (e2e)', () => {
       expect(done.rollbackInfo?.rolledBackInstances).toHaveLength(1);
       await record(execution.id);
     }
-    // ROLLING_BACK → FAILED: a rollback that fails
+    // ROLLING_BACK (held: every operation refused there) → FAILED: a rollback that fails
     {
       const { execution } = await fresh(2, { batchSize: 1, batchDelaySeconds: 30 });
       stack.worker.behaviours.set(execution.id, (c) =>
-        c.type === InstanceCommandType.ROLLBACK
-          ? { outcome: CommandOutcome.FAILED, reason: 'agent refused' }
-          : { outcome: CommandOutcome.SUCCEEDED },
+        c.type === InstanceCommandType.ROLLBACK ? 'drop' : { outcome: CommandOutcome.SUCCEEDED },
       );
       await operate(stack, execution.id, 'start');
       await eventually(async () =>
         (await stack.execution(execution.id)).completedInstances === 1 ? true : undefined,
       );
       await operate(stack, execution.id, 'rollback');
+      const rollback = await eventually(() =>
+        stack.worker.commandsFor(execution.id).find((c) => c.type === InstanceCommandType.ROLLBACK),
+      );
+      await settle(execution.id, ExecutionStatus.ROLLING_BACK);
+      await stack.worker.send([stack.worker.resultFor(rollback, CommandOutcome.FAILED, 'agent refused')]);
       await settle(execution.id, ExecutionStatus.FAILED);
       await record(execution.id);
     }

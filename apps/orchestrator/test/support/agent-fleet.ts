@@ -6,6 +6,8 @@ export interface AgentState {
   healthy: boolean;
   capacity: { cpuPercentFree: number; memoryMbFree: number; diskMbFree: number };
   lastBackupAt: string | null;
+  /** While set, the agent answers nothing until the promise settles (holds an execution in VALIDATING). */
+  answersAfter: Promise<void> | null;
 }
 
 /**
@@ -35,6 +37,7 @@ export class AgentFleet {
       healthy: true,
       capacity: { cpuPercentFree: 60, memoryMbFree: 2048, diskMbFree: 10240 },
       lastBackupAt: new Date().toISOString(),
+      answersAfter: null,
       ...state,
     });
     return this.urlOf(name);
@@ -53,6 +56,14 @@ export class AgentFleet {
       res.end(JSON.stringify(body));
     };
     if (agent === undefined || prefix !== 'agent') return send(404, { error: 'no such agent' });
+    if (agent.answersAfter) {
+      void agent.answersAfter.then(() => this.answer(agent, what, send));
+      return;
+    }
+    this.answer(agent, what, send);
+  }
+
+  private answer(agent: AgentState, what: string | undefined, send: (status: number, body: unknown) => void) {
     if (what === 'status') {
       return send(200, {
         version: agent.version,

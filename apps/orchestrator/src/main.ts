@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { flattenValidationErrors } from '@upshift/contracts';
 import { AppModule } from './app.module';
+import { withContractSchemas } from './upgrades/openapi-schemas';
 import { badRequest } from './common/problem';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { loadConfig } from './config';
@@ -50,15 +51,17 @@ export async function createOrchestratorApp(
     }),
   );
   app.useGlobalFilters(new ProblemDetailsFilter());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Upshift orchestrator')
-      .setDescription(
-        'Upgrade executions (seed 003): create, start, promote, pause, resume, cancel, roll back',
-      )
-      .setVersion('1.0')
-      .build(),
+  const document = withContractSchemas(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Upshift orchestrator')
+        .setDescription(
+          'Upgrade executions (seed 003): create, start, promote, pause, resume, cancel, roll back',
+        )
+        .setVersion('1.0')
+        .build(),
+    ),
   );
   SwaggerModule.setup('api/docs', app, document);
   await app.listen(config.PORT, config.HOST ?? '0.0.0.0');

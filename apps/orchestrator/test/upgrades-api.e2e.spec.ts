@@ -486,7 +486,50 @@ describe('orchestrator REST API (e2e)', () => {
   it("serves the registry's paths at the same base URL, OpenAPI and health", async () => {
     const components = await fetch(`${stack.api}/components`);
     expect(components.status).toBe(200);
-    expect((await fetch(`${stack.orchestrator.url}/api/docs-json`)).status).toBe(200);
+    const docs = await fetch(`${stack.orchestrator.url}/api/docs-json`);
+    expect(docs.status).toBe(200);
+    // Response shapes come from the contracts: the seed's field names, resolvable $refs.
+    const openapi = (await docs.json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: unknown }> }>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    const refOf = (path: string, method: string, status: string) =>
+      JSON.stringify(openapi.paths[`/api/v1/registry${path}`]?.[method]?.responses[status]?.content);
+    expect(refOf('/upgrades/{executionId}', 'get', '200')).toContain(
+      '#/components/schemas/UpgradeExecutionView',
+    );
+    expect(refOf('/upgrades/{executionId}/pause', 'post', '409')).toContain(
+      '#/components/schemas/ProblemDetails',
+    );
+    expect(refOf('/tenants/{tenantId}/upgrades', 'post', '201')).toContain('UpgradeExecutionView');
+    expect(refOf('/components/{componentId}/upgrade-statistics', 'get', '200')).toContain(
+      'ExecutionStatistics',
+    );
+    expect(
+      Object.keys(
+        (
+          openapi.components.schemas['UpgradeExecutionView']?.properties?.['rollbackInfo'] as {
+            anyOf: { properties?: Record<string, unknown> }[];
+          }
+        ).anyOf[0]?.properties ?? {},
+      ),
+    ).toEqual([
+      'autoRollbackEnabled',
+      'failureThreshold',
+      'currentFailures',
+      'rollbackReason',
+      'rollbackInitiatedAt',
+      'rollbackInitiatedBy',
+      'rolledBackInstances',
+    ]);
+    expect(Object.keys(openapi.components.schemas['ExecutionStatistics']?.properties ?? {})).toEqual([
+      'componentId',
+      'totalExecutions',
+      'successfulExecutions',
+      'failedExecutions',
+      'successRate',
+      'averageDurationSeconds',
+    ]);
     expect((await fetch(`${stack.orchestrator.url}/health/live`)).status).toBe(200);
     const ready = await fetch(`${stack.orchestrator.url}/health/ready`);
     expect(ready.status).toBe(200);

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAnswers } from './openapi-schemas';
 import { CreateUpgradeRequest } from '@upshift/contracts';
 import type { ExecutionStatistics, UpgradeExecutionView } from '@upshift/contracts';
 import { ListUpgradesQuery } from './dto/list-upgrades.query';
@@ -20,6 +21,10 @@ export class UpgradesController {
   @Post('tenants/:tenantId/upgrades')
   @ApiOperation({ summary: 'Initiate an upgrade (201 with the execution, status PENDING)' })
   @ApiBody({ type: CreateUpgradeRequest })
+  @ApiAnswers(
+    { status: 201, schema: 'UpgradeExecutionView', description: 'The execution, PENDING' },
+    [400, 409, 422],
+  )
   create(
     @Param('tenantId') tenantId: string,
     @Body() body: CreateUpgradeRequest,
@@ -29,12 +34,17 @@ export class UpgradesController {
 
   @Get('tenants/:tenantId/upgrades')
   @ApiOperation({ summary: "List a tenant's executions, newest first" })
+  @ApiAnswers({ status: 200, schema: 'UpgradePage', description: 'One page of executions' }, [400])
   list(@Param('tenantId') tenantId: string, @Query() query: ListUpgradesQuery): Promise<UpgradePage> {
     return this.upgrades.list(tenantId, query);
   }
 
   @Get('tenants/:tenantId/components/:componentId/upgrades/active')
   @ApiOperation({ summary: 'The active execution of a component (404 when none)' })
+  @ApiAnswers(
+    { status: 200, schema: 'UpgradeExecutionView', description: 'The active execution' },
+    [400, 404],
+  )
   active(
     @Param('tenantId') tenantId: string,
     @Param('componentId') componentId: string,
@@ -44,19 +54,24 @@ export class UpgradesController {
 
   @Get('components/:componentId/upgrade-statistics')
   @ApiOperation({ summary: 'ExecutionStatistics of a component' })
+  @ApiAnswers(
+    { status: 200, schema: 'ExecutionStatistics', description: 'Seed 003 ExecutionStatistics' },
+    [404],
+  )
   statistics(@Param('componentId') componentId: string): Promise<ExecutionStatistics> {
     return this.upgrades.statistics(componentId);
   }
 
   @Get('upgrades/:executionId')
   @ApiOperation({ summary: 'Get an execution by id' })
+  @ApiAnswers({ status: 200, schema: 'UpgradeExecutionView', description: 'The execution' }, [404])
   get(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
     return this.upgrades.get(executionId);
   }
 
   @Get('upgrades/:executionId/transcript')
   @ApiOperation({ summary: 'The human-readable transcript of an execution, oldest line first' })
-  @ApiOkResponse({ description: '{ executionId, lines: [{ at, line }] }' })
+  @ApiAnswers({ status: 200, schema: 'Transcript', description: 'One line per step' }, [404])
   transcript(@Param('executionId') executionId: string): Promise<TranscriptView> {
     return this.upgrades.transcript(executionId);
   }
@@ -64,6 +79,10 @@ export class UpgradesController {
   @Post('upgrades/:executionId/start')
   @HttpCode(200)
   @ApiOperation({ summary: 'PENDING → VALIDATING; the five checks run asynchronously' })
+  @ApiAnswers(
+    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
+    [400, 404, 409],
+  )
   start(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
     return this.upgrades.operate(executionId, 'start');
   }
@@ -71,6 +90,10 @@ export class UpgradesController {
   @Post('upgrades/:executionId/promote-canary')
   @HttpCode(200)
   @ApiOperation({ summary: 'CANARY_MONITORING → IN_PROGRESS: roll the rest out with the rolling planner' })
+  @ApiAnswers(
+    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
+    [400, 404, 409],
+  )
   promote(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
     return this.upgrades.operate(executionId, 'promote-canary');
   }
@@ -78,6 +101,10 @@ export class UpgradesController {
   @Post('upgrades/:executionId/pause')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop starting batches (in-flight instances finish)' })
+  @ApiAnswers(
+    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
+    [400, 404, 409],
+  )
   pause(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
     return this.upgrades.operate(executionId, 'pause');
   }
@@ -85,6 +112,10 @@ export class UpgradesController {
   @Post('upgrades/:executionId/resume')
   @HttpCode(200)
   @ApiOperation({ summary: 'PAUSED → IN_PROGRESS, continuing where it stopped' })
+  @ApiAnswers(
+    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
+    [400, 404, 409],
+  )
   resume(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
     return this.upgrades.operate(executionId, 'resume');
   }
@@ -92,6 +123,10 @@ export class UpgradesController {
   @Post('upgrades/:executionId/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop new work; → CANCELLED' })
+  @ApiAnswers(
+    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
+    [400, 404, 409],
+  )
   cancel(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
     return this.upgrades.operate(executionId, 'cancel');
   }
@@ -99,6 +134,10 @@ export class UpgradesController {
   @Post('upgrades/:executionId/rollback')
   @HttpCode(200)
   @ApiOperation({ summary: 'Roll back every upgraded or health-checking instance; → ROLLING_BACK' })
+  @ApiAnswers(
+    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
+    [400, 404, 409],
+  )
   @ApiQuery({ name: 'reason', required: false })
   @ApiBody({ type: RollbackBody, required: false })
   rollback(

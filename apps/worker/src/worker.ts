@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { Partitioners } from 'kafkajs';
 import pino, { type Logger } from 'pino';
 import { createKafka, ensureTopics, parseBrokers } from '@upshift/messaging';
 import type { AgentDriver } from './agent/agent-driver';
@@ -44,7 +45,10 @@ export async function startWorker(
   await ensureTopics(kafka);
   // Results need no cross-message ordering (the orchestrator matches them by commandId), so a plain
   // acks=all producer with batching is enough; a retried send may duplicate a result, which is ignored.
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2, as everywhere
+  });
   await producer.connect();
   const driver =
     overrides.driver ??

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Partitioners } from 'kafkajs';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import pino from 'pino';
 import type { Logger as PinoLogger } from 'pino';
@@ -26,7 +27,10 @@ export class KafkaClients {
         .map((b) => b.trim())
         .filter(Boolean),
     });
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: true });
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: true,
+      createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2, as everywhere
+    });
     this.admin = this.kafka.admin();
   }
 

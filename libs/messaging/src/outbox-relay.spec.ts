@@ -1,4 +1,4 @@
-import { splitByBytes } from './outbox-relay';
+import { splitByBytes, splitByBytesWithSize } from './outbox-relay';
 
 describe('splitByBytes', () => {
   const row = (n: number) => ({ payload: 'x'.repeat(n) });
@@ -18,5 +18,23 @@ describe('splitByBytes', () => {
 
   it('returns nothing for nothing', () => {
     expect(splitByBytes([], 100)).toEqual([]);
+  });
+});
+
+describe('splitByBytesWithSize', () => {
+  const row = (n: number) => ({ payload: 'x'.repeat(n) });
+
+  it("reports each request's payload bytes, so an oversized single row can be compressed", () => {
+    expect(
+      splitByBytesWithSize([row(40), row(40), row(500), row(10)], 100).map((r) => [r.rows.length, r.bytes]),
+    ).toEqual([
+      [2, 80],
+      [1, 500],
+      [1, 10],
+    ]);
+  });
+
+  it('counts bytes, not characters', () => {
+    expect(splitByBytesWithSize([{ payload: 'é'.repeat(10) }], 100)[0]?.bytes).toBe(20);
   });
 });

@@ -40,3 +40,46 @@ export function getJson(url: string, timeoutMs: number): Promise<JsonResponse> {
     req.on('error', reject);
   });
 }
+
+/**
+ * Sends a JSON body (PATCH, POST, …) and reads the whole answer as text; rejects on network errors and
+ * timeouts only, so the caller decides what a status means. Through the keep-alive pools above: it is
+ * the per-instance path (registry updates), where fetch() cost several times the CPU of the call.
+ */
+export function sendJson(
+  method: string,
+  url: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const client = target.protocol === 'https:' ? https : http;
+    const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
+    const payload = Buffer.from(JSON.stringify(body));
+    const req = client.request(
+      target,
+      {
+        method,
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': payload.length,
+          accept: 'application/json',
+        },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}

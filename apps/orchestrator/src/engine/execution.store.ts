@@ -18,6 +18,15 @@ const INSTANCE_COLUMNS = `
   pending_command_id uuid, pending_command_type text, pending_command_issued_at timestamptz, attempt int,
   rollback_failed boolean`;
 
+/** Executions whose instance rows are kept in memory between transactions (least recently used first out). */
+const CACHED_EXECUTIONS = 64;
+
+interface CachedInstances {
+  /** The execution's lease_version when these rows were committed. */
+  leaseVersion: number;
+  instances: ExecutionInstanceEntity[];
+}
+
 /**
  * The one way state changes are written (ARCHITECTURE.md "One instance, start to finish"): lock the
  * execution row, let the caller apply domain transitions to an ExecutionTransaction, then write the
@@ -27,6 +36,15 @@ const INSTANCE_COLUMNS = `
 @Injectable()
 export class ExecutionStore {
   private readonly logger = new Logger(ExecutionStore.name);
+  /**
+   * The instance rows each recent transaction committed, keyed by execution and tagged with the
+   * lease_version that commit wrote. Every write of execution_instance goes through this store and bumps
+   * lease_version in the same transaction, so when the locked row still carries that lease_version the
+   * rows in Postgres are exactly these: a transaction reuses them instead of reloading hundreds or
+   * thousands of rows. Any other version (another replica committed, a transaction here failed) reloads.
+   * An entry is taken out while a transaction works on it and put back only after its commit.
+   */
+  private readonly instanceCache = new Map<string, CachedInstances>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -50,10 +68,7 @@ export class ExecutionStore {
         .where('e.id = :id', { id: executionId })
         .getOne();
       if (execution === null) return null;
-      const instances = await manager.getRepository(ExecutionInstanceEntity).find({
-        where: { executionId },
-        order: { position: 'ASC' },
-      });
+      const instances = await this.lockedInstances(manager, execution);
       const current = new ExecutionTransaction(manager, execution, instances);
       const value = await fn(current);
       await this.flush(current, false);
@@ -61,8 +76,38 @@ export class ExecutionStore {
       return { value };
     });
     if (result === null) return null;
-    if (tx !== null) this.effects.run(tx);
+    if (tx !== null) {
+      this.remember(tx);
+      this.effects.run(tx);
+    }
     return result.value;
+  }
+
+  /** The instances of the locked execution: the cached rows if nothing committed since, else from Postgres. */
+  private async lockedInstances(
+    manager: EntityManager,
+    execution: ExecutionEntity,
+  ): Promise<ExecutionInstanceEntity[]> {
+    const cached = this.instanceCache.get(execution.id);
+    // Taken out for the duration of the transaction: if it fails, the half-applied rows are dropped.
+    this.instanceCache.delete(execution.id);
+    if (cached !== undefined && cached.leaseVersion === execution.leaseVersion) return cached.instances;
+    return manager.getRepository(ExecutionInstanceEntity).find({
+      where: { executionId: execution.id },
+      order: { position: 'ASC' },
+    });
+  }
+
+  /** After a commit: the rows in memory are now what Postgres holds at the new lease_version. */
+  private remember(tx: ExecutionTransaction): void {
+    const { execution, instances } = tx;
+    this.instanceCache.delete(execution.id);
+    this.instanceCache.set(execution.id, { leaseVersion: execution.leaseVersion, instances });
+    while (this.instanceCache.size > CACHED_EXECUTIONS) {
+      const oldest = this.instanceCache.keys().next();
+      if (oldest.done === true) break;
+      this.instanceCache.delete(oldest.value);
+    }
   }
 
   /** Inserts a new execution and its instances, with whatever `fn` adds (ExecutionCreated), in one transaction. */
@@ -84,7 +129,10 @@ export class ExecutionStore {
       await this.flush(current, true);
       tx = current;
     });
-    if (tx !== null) this.effects.run(tx);
+    if (tx !== null) {
+      this.remember(tx);
+      this.effects.run(tx);
+    }
   }
 
   private async flush(tx: ExecutionTransaction, isNew: boolean): Promise<void> {
@@ -177,6 +225,19 @@ export class ExecutionStore {
     );
   }
 
+  /**
+   * Whether `commandId` is still the instance's pending command (no lock: a hint for callers that would
+   * otherwise lock the execution just to find that nothing is left to do; they re-check under the lock).
+   */
+  async commandPending(executionId: string, instanceId: string, commandId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM ${SCHEMA}.execution_instance
+        WHERE execution_id = $1 AND id = $2 AND pending_command_id = $3`,
+      [executionId, instanceId, commandId],
+    );
+    return rows.length > 0;
+  }
+
   /** Read-only load (no lock) for views and for work done outside a transaction. */
   async load(executionId: string): Promise<{
     execution: ExecutionEntity;
@@ -186,10 +247,19 @@ export class ExecutionStore {
     const manager = this.dataSource.manager;
     const execution = await manager.getRepository(ExecutionEntity).findOneBy({ id: executionId });
     if (execution === null) return null;
+    // The committed rows at this very lease_version are in memory (a dashboard polling a 10,000-instance
+    // execution would otherwise reload them all every time): copies, so the caller reads a stable state
+    // while the next transaction moves on with the originals.
+    const cached = this.instanceCache.get(executionId);
+    const fromCache =
+      cached !== undefined && cached.leaseVersion === execution.leaseVersion
+        ? cached.instances.map((i): ExecutionInstanceEntity => ({ ...i }))
+        : null;
     const [instances, validation] = await Promise.all([
-      manager
-        .getRepository(ExecutionInstanceEntity)
-        .find({ where: { executionId }, order: { position: 'ASC' } }),
+      fromCache ??
+        manager
+          .getRepository(ExecutionInstanceEntity)
+          .find({ where: { executionId }, order: { position: 'ASC' } }),
       manager.getRepository(ValidationResultEntity).findBy({ executionId }),
     ]);
     return { execution, instances, validation };

@@ -18,39 +18,37 @@ export class PostCommitEffects {
 
   run(tx: ExecutionTransaction): void {
     const executionId = tx.execution.id;
-    const tasks: Promise<void>[] = [];
+    const jobs: Parameters<TimerQueue['addBulk']>[0] = [];
     for (const t of tx.timers) {
       if (t.kind === 'advance') {
-        tasks.push(
-          this.timers.add(
-            { name: 'advance', data: { executionId } },
-            { delayMs: t.at.getTime() - Date.now(), jobId: t.jobKey },
-          ),
-        );
+        jobs.push({
+          job: { name: 'advance', data: { executionId } },
+          delayMs: t.at.getTime() - Date.now(),
+          jobId: t.jobKey,
+        });
       } else if (t.kind === 'health-deadline') {
-        tasks.push(
-          this.timers.add(
-            {
-              name: 'health-deadline',
-              data: { executionId, instanceId: t.instanceId, commandId: t.commandId },
-            },
-            { delayMs: t.at.getTime() - Date.now(), jobId: `deadline-${t.commandId}` },
-          ),
-        );
+        jobs.push({
+          job: {
+            name: 'health-deadline',
+            data: { executionId, instanceId: t.instanceId, commandId: t.commandId },
+          },
+          delayMs: t.at.getTime() - Date.now(),
+          jobId: `deadline-${t.commandId}`,
+        });
       } else {
-        tasks.push(
-          this.timers.add({ name: 'validate', data: { executionId } }, { jobId: `validate-${executionId}` }),
-        );
+        jobs.push({ job: { name: 'validate', data: { executionId } }, jobId: `validate-${executionId}` });
       }
     }
     if (tx.registrySync.length > 0) {
-      tasks.push(
-        this.timers.add({
+      jobs.push({
+        job: {
           name: 'registry-sync',
           data: { tenantId: tx.execution.tenantId, executionId, instances: tx.registrySync },
-        }),
-      );
+        },
+      });
     }
+    // One Redis round trip for all of them (a result batch arms hundreds of health-check deadlines).
+    const tasks: Promise<void>[] = jobs.length > 0 ? [this.timers.addBulk(jobs)] : [];
     if (tx.canaryCheckNow) this.wakeup.due.next(executionId);
     for (const fn of tx.after) {
       try {

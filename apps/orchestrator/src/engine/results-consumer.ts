@@ -90,8 +90,19 @@ export class ResultsConsumer {
     });
     await heartbeat();
     const last = batch.messages[batch.messages.length - 1];
-    if (last !== undefined) resolveOffset(last.offset);
-    await commitOffsetsIfNecessary();
+    if (last === undefined) return;
+    resolveOffset(last.offset);
+    // With autoCommit off, a bare commitOffsetsIfNecessary() never commits (kafkajs only commits there
+    // when an autoCommitInterval/Threshold is configured): the group's offsets stayed at nothing and a
+    // restart or rebalance replayed the whole topic. Commit what this batch resolved, explicitly.
+    await commitOffsetsIfNecessary({
+      topics: [
+        {
+          topic: batch.topic,
+          partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }],
+        },
+      ],
+    });
   }
 
   /** Applies every result of one execution in one transaction (exported for the bench's accounting). */

@@ -51,6 +51,23 @@ export class TimerQueue implements OnModuleDestroy {
     await this.queue.add(job.name, job.data, opts);
   }
 
+  /** Several jobs in one Redis round trip (a transaction's timers: one health deadline per instance). */
+  async addBulk(jobs: { job: TimerJob; delayMs?: number; jobId?: string }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(
+      jobs.map(({ job, delayMs, jobId }) => ({
+        name: job.name,
+        data: job.data,
+        opts: {
+          delay: Math.max(0, Math.round(delayMs ?? 0)),
+          jobId,
+          attempts: 10,
+          backoff: { type: 'exponential', delay: 200 },
+        },
+      })),
+    );
+  }
+
   async onModuleDestroy(): Promise<void> {
     await this.queue.close();
     this.connection.disconnect();

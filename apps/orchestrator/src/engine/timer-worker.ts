@@ -56,6 +56,9 @@ export class TimerWorker {
         return;
       case 'health-deadline': {
         const { executionId, instanceId, commandId } = job.data;
+        // Nearly every deadline finds its health check long answered: look first without the lock
+        // (one indexed row) and lock the execution only when the command may still be pending.
+        if (!(await this.store.commandPending(executionId, instanceId, commandId))) return;
         await this.store.withLocked(executionId, (tx) => {
           if (this.engine.healthDeadline(tx, instanceId, commandId)) this.engine.advance(tx);
         });

@@ -1,5 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
+import { sendJson } from '../common/http-json';
 import { ProblemException } from '../common/problem';
 
 /** The registry's version body (only the fields the orchestrator reads). */
@@ -72,13 +73,11 @@ export class RegistryClient {
 
   /** Records an instance's new version; throws on anything but 2xx so that the caller retries. */
   async recordInstanceVersion(tenantId: string, instanceId: string, versionId: string): Promise<void> {
-    const res = await this.call('PATCH', `/tenants/${enc(tenantId)}/instances/${enc(instanceId)}`, {
-      versionId,
-    });
-    if (!res.ok) {
-      throw new Error(`registry answered ${res.status} to PATCH instance ${instanceId}: ${await res.text()}`);
+    const url = `${this.baseUrl}${PREFIX}/tenants/${enc(tenantId)}/instances/${enc(instanceId)}`;
+    const res = await sendJson('PATCH', url, { versionId }, 10_000);
+    if (res.status < 200 || res.status >= 300) {
+      throw new Error(`registry answered ${res.status} to PATCH instance ${instanceId}: ${res.text}`);
     }
-    await res.arrayBuffer();
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<Response> {

@@ -185,6 +185,73 @@ describe('registry inventory (e2e)', () => {
     expect(await snapshotRegistryTables(ctx.pg)).toEqual(before);
   });
 
+  it('records the versions of several instances in one PATCH, listing those the tenant does not have', async () => {
+    const a = await register(tenant, {
+      componentId,
+      versionId: v1.id,
+      name: 'bulk-a',
+      agentUrl: 'http://b:1',
+    });
+    const b = await register(tenant, {
+      componentId,
+      versionId: v1.id,
+      name: 'bulk-b',
+      agentUrl: 'http://b:2',
+    });
+    const foreign = await register('someone-else', {
+      componentId,
+      versionId: v1.id,
+      name: 'bulk-c',
+      agentUrl: 'http://b:3',
+    });
+    const gone = '00000000-0000-4000-8000-00000000abcd';
+    const response = await ctx.http
+      .patch(`${API}/tenants/${tenant}/instances`)
+      .send({
+        updates: [
+          { instanceId: a.body.id, versionId: v1.id },
+          { instanceId: b.body.id, versionId: v2.id },
+          { instanceId: foreign.body.id, versionId: v2.id },
+          { instanceId: gone, versionId: v2.id },
+          { instanceId: a.body.id, versionId: v2.id }, // listed twice: the last one counts
+        ],
+      })
+      .expect(200);
+    expect(response.body.updated.sort()).toEqual([a.body.id, b.body.id].sort());
+    expect(response.body.missing.sort()).toEqual([foreign.body.id, gone].sort());
+    for (const id of [a.body.id, b.body.id]) {
+      const view = await ctx.http.get(`${API}/tenants/${tenant}/instances/${id}`).expect(200);
+      expect(view.body.version).toBe('2.0.0');
+    }
+    const untouched = await ctx.http
+      .get(`${API}/tenants/someone-else/instances/${foreign.body.id}`)
+      .expect(200);
+    expect(untouched.body.version).toBe('1.0.0');
+  });
+
+  it('refuses a bulk PATCH with a version of another component (404) and with malformed updates (400), changing nothing', async () => {
+    const a = await register(tenant, {
+      componentId,
+      versionId: v1.id,
+      name: 'bulk-no',
+      agentUrl: 'http://b:4',
+    });
+    const before = await snapshotRegistryTables(ctx.pg);
+    const url = `${API}/tenants/${tenant}/instances`;
+    const refused = await ctx.http
+      .patch(url)
+      .send({ updates: [{ instanceId: a.body.id, versionId: foreignVersion.id }] })
+      .expect(404);
+    expect(refused.body).toMatchObject({ resource: 'version', resourceId: foreignVersion.id });
+    const malformed = await ctx.http
+      .patch(url)
+      .send({ updates: [{ instanceId: 'nope', versionId: v2.id }] })
+      .expect(400);
+    expect(JSON.stringify(malformed.body.errors)).toContain('instanceId');
+    await ctx.http.patch(url).send({ updates: [] }).expect(400);
+    expect(await snapshotRegistryTables(ctx.pg)).toEqual(before);
+  });
+
   it("answers 404 for another tenant's instance (GET, PATCH, DELETE)", async () => {
     const created = await register(tenant, {
       componentId,

@@ -13,8 +13,9 @@ import {
   ListInstancesQuery,
   RegisterInstanceRequest,
   UpdateInstanceVersionRequest,
+  UpdateInstanceVersionsRequest,
 } from './dto/instance.requests';
-import { InstanceView } from './dto/instance.view';
+import { InstanceVersionsUpdated, InstanceView } from './dto/instance.view';
 import { InstancesService } from './instances.service';
 
 @ApiTags('inventory')
@@ -54,6 +55,23 @@ export class InstancesController {
   @ApiProblemResponses(400, 404)
   get(@Param() { tenantId, instanceId }: TenantInstanceParams): Promise<InstanceView> {
     return this.instances.get(tenantId, instanceId);
+  }
+
+  @Patch()
+  @ApiOperation({
+    summary: 'Record the new versions of several instances at once',
+    description:
+      'Called by the orchestrator when a batch of instances completes or is rolled back: one transaction. ' +
+      'Instances the tenant does not have are listed as `missing` (nothing to record); a version that is ' +
+      "not of its instance's component refuses the whole request with 404.",
+  })
+  @ApiOkResponse({ type: InstanceVersionsUpdated })
+  @ApiProblemResponses(400, 404)
+  setVersions(
+    @Param() { tenantId }: TenantParams,
+    @Body() request: UpdateInstanceVersionsRequest,
+  ): Promise<InstanceVersionsUpdated> {
+    return this.instances.setVersions(tenantId, request.updates);
   }
 
   @Patch(':instanceId')

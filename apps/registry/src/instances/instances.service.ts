@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ResourceNotFoundError } from '../common/registry-errors';
 import { RegistryEventOutbox } from '../events/registry-event-outbox';
 import { VersionsService } from '../versions/versions.service';
-import { InstanceView } from './dto/instance.view';
+import { InstanceVersionsUpdated, InstanceView } from './dto/instance.view';
 import { ListInstancesQuery, RegisterInstanceRequest } from './dto/instance.requests';
 import { InstancesRepository } from './instances.repository';
 
@@ -68,6 +68,49 @@ export class InstancesService {
       await this.versions.require(instance.componentId, versionId, manager);
       await this.instances.setVersion(manager, instanceId, versionId);
       return this.requireView(tenantId, instanceId, manager);
+    });
+  }
+
+  /**
+   * Records the versions several instances now run, in one transaction (the orchestrator sends one
+   * request per settled batch instead of one per instance; ADR 0033). Instances the tenant does not
+   * have are reported as `missing`, not refused: one deleted instance must not hold back the others.
+   * A version that is not of its instance's component refuses the whole request (404 naming it).
+   */
+  async setVersions(
+    tenantId: string,
+    updates: readonly { instanceId: string; versionId: string }[],
+  ): Promise<InstanceVersionsUpdated> {
+    const latest = new Map(updates.map((u) => [u.instanceId, u.versionId]));
+    const instanceIds = [...latest.keys()];
+    const versionIds = instanceIds.map((id) => latest.get(id) as string);
+    return this.dataSource.transaction(async (manager) => {
+      const checked: { id: string; found: boolean; belongs: boolean | null; version_id: string }[] =
+        await manager.query(
+          `SELECT u.id, i.id IS NOT NULL AS found, v.component_id = i.component_id AS belongs, u.version_id
+             FROM unnest($2::uuid[], $3::uuid[]) AS u(id, version_id)
+             LEFT JOIN registry.instance i ON i.id = u.id AND i.tenant_id = $1
+             LEFT JOIN registry.version v ON v.id = u.version_id`,
+          [tenantId, instanceIds, versionIds],
+        );
+      const wrong = checked.find((row) => row.found && row.belongs !== true);
+      if (wrong) {
+        throw new ResourceNotFoundError(
+          'version',
+          wrong.version_id,
+          `Version ${wrong.version_id} does not exist in the component of instance ${wrong.id}.`,
+        );
+      }
+      const found = checked.filter((row) => row.found).map((row) => row.id);
+      if (found.length > 0) {
+        await manager.query(
+          `UPDATE registry.instance AS i SET version_id = u.version_id, updated_at = now()
+             FROM unnest($2::uuid[], $3::uuid[]) AS u(id, version_id)
+            WHERE i.id = u.id AND i.tenant_id = $1 AND i.version_id <> u.version_id`,
+          [tenantId, instanceIds, versionIds],
+        );
+      }
+      return { updated: found, missing: checked.filter((row) => !row.found).map((row) => row.id) };
     });
   }
 

@@ -1,5 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUrl, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { IsUuidField } from '../../common/path-params';
 import { IsLabelMap } from '../../common/map-validators';
 
@@ -60,4 +71,30 @@ export class UpdateInstanceVersionRequest {
   @ApiProperty({ format: 'uuid', description: "The instance's new version; must belong to its component" })
   @IsUuidField()
   versionId!: string;
+}
+
+/** Most updates one bulk request may carry (an orchestrator transaction settles at most a batch). */
+export const MAX_VERSION_UPDATES = 1000;
+
+export class InstanceVersionUpdate {
+  @ApiProperty({ format: 'uuid' })
+  @IsUuidField()
+  instanceId!: string;
+
+  @ApiProperty({ format: 'uuid', description: "The instance's new version; must belong to its component" })
+  @IsUuidField()
+  versionId!: string;
+}
+
+export class UpdateInstanceVersionsRequest {
+  @ApiProperty({
+    type: [InstanceVersionUpdate],
+    description: `1 to ${MAX_VERSION_UPDATES} updates; for an instance listed twice, the last one counts`,
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_VERSION_UPDATES)
+  @ValidateNested({ each: true })
+  @Type(() => InstanceVersionUpdate)
+  updates!: InstanceVersionUpdate[];
 }

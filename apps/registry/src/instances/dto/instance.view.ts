@@ -28,3 +28,14 @@ export class InstanceView {
     };
   }
 }
+
+/** The answer to a bulk version update: which instances moved, and which the tenant does not have (any more). */
+export class InstanceVersionsUpdated {
+  @ApiProperty({ type: [String], format: 'uuid' }) updated!: string[];
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description: 'Instances the tenant does not have (e.g. deleted meanwhile): nothing to record',
+  })
+  missing!: string[];
+}

@@ -4,8 +4,8 @@
  * (pg_stat_database xact_commit delta of the orchestrator's database) and the delay from the failing
  * result that crosses failureThreshold to the ROLLING_BACK progress event (p50/p99).
  *
- * Everything is real and local: Postgres, Redis, the embedded broker (its own process), the registry
- * (in this process), the orchestrator (its own process, as deployed), an in-bench agent fleet.
+ * Everything is real and local: Postgres, Redis, and as deployed, each in its own process: the embedded
+ * broker, the registry and the orchestrator; an in-bench agent fleet and the bench worker.
  */
 import { spawn } from 'child_process';
 import type { ChildProcess } from 'child_process';
@@ -30,7 +30,6 @@ import {
 import type { InstanceCommand, InstanceCommandResult } from '@upshift/contracts';
 import { createKafka } from '@upshift/messaging';
 import { createTestDatabase, createTestRedis } from '@upshift/testing';
-import { createRegistryApp } from '../../registry/src/main';
 import { AgentFleet } from '../test/support/agent-fleet';
 
 const EXECUTIONS = Number(process.env['BENCH_EXECUTIONS'] ?? 20);
@@ -131,7 +130,6 @@ async function main(): Promise<void> {
   let consumer: Consumer | null = null;
   let progressConsumer: Consumer | null = null;
   let producer: Producer | null = null;
-  let registry: Awaited<ReturnType<typeof createRegistryApp>> | null = null;
   try {
     const brokerPort = await freePort();
     children.push(
@@ -154,12 +152,19 @@ async function main(): Promise<void> {
         }),
     );
     await agents.start();
-    registry = await createRegistryApp({
-      PORT: 0,
-      DATABASE_URL: registryDb.url,
-      KAFKA_BROKERS: brokers,
-      LOG_LEVEL: 'warn',
-    });
+    const registryPort = await freePort();
+    children.push(
+      spawnNode('apps/registry/src/main.ts', [], {
+        PORT: String(registryPort),
+        DATABASE_URL: registryDb.url,
+        KAFKA_BROKERS: brokers,
+        LOG_LEVEL: 'warn',
+      }),
+    );
+    const registry = { url: `http://127.0.0.1:${registryPort}` };
+    await waitFor('the registry', async () =>
+      (await fetch(`${registry.url}/health/ready`)).ok ? true : undefined,
+    );
     const orchestratorPort = await freePort();
     children.push(
       spawnNode('apps/orchestrator/src/main.ts', [], {
@@ -443,7 +448,6 @@ async function main(): Promise<void> {
         });
       }
     }
-    await registry?.close().catch(() => undefined);
     await agents.stop();
     await redis.cleanup().catch(() => undefined);
     await orchestratorDb.drop().catch(() => undefined);

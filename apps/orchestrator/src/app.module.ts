@@ -17,6 +17,7 @@ import { PostCommitEffects } from './engine/post-commit-effects';
 import { RecoverySweeper } from './engine/recovery-sweeper';
 import { ResultsConsumer } from './engine/results-consumer';
 import { TimerQueue } from './engine/timer-queue';
+import { RegistrySync } from './engine/registry-sync';
 import { TimerWorker } from './engine/timer-worker';
 import { ValidationRunner } from './engine/validation-runner';
 import { HealthController } from './health/health.controller';
@@ -55,6 +56,7 @@ class CoreModule {
     ValidationRunner,
     ResultsConsumer,
     TimerWorker,
+    RegistrySync,
     CanaryMonitor,
     RecoverySweeper,
     EngineLifecycle,

@@ -6,7 +6,9 @@ import {
   Topics,
 } from '@upshift/contracts';
 import { eventually } from '@upshift/testing';
+import { Client } from 'pg';
 import { DataSource as DataSourceToken } from 'typeorm';
+import { RecoverySweeper } from '../src/engine/recovery-sweeper';
 import { registerFleet } from './support/fleet-fixture';
 import { TestStack } from './support/stack';
 import { commandCounts, createUpgrade, operate, sleep } from './support/upgrades';
@@ -331,6 +333,60 @@ describe('orchestrator engine (e2e)', () => {
       });
     } finally {
       await consumer.disconnect();
+    }
+  });
+
+  it('versions owed to the registry survive a lost delivery: the recovery sweep sends them, then forgets them', async () => {
+    const fleet = await registerFleet(stack, 2);
+    const created = await createUpgrade(stack, fleet, {});
+    executions.push(created.id);
+    await operate(stack, created.id, 'start');
+    await stack.waitForStatus(created.id, ExecutionStatus.COMPLETED);
+    const registryVersion = async (instanceId: string) => {
+      const res = await fetch(
+        `${stack.registry.url}/api/v1/registry/tenants/${fleet.tenantId}/instances/${instanceId}`,
+      );
+      return ((await res.json()) as { versionId: string }).versionId;
+    };
+    const pg = new Client({ connectionString: stack.db.url });
+    await pg.connect();
+    try {
+      const owed = async () =>
+        Number(
+          (
+            await pg.query<{ n: string }>(
+              'SELECT count(*) AS n FROM orchestrator.registry_sync WHERE execution_id = $1',
+              [created.id],
+            )
+          ).rows[0]?.n,
+        );
+      // Delivered after the commit, and the rows are deleted once the registry acknowledged them.
+      await eventually(async () => ((await owed()) === 0 ? true : undefined), { what: 'the delivery' });
+      const [first] = fleet.instanceIds;
+      expect(await registryVersion(first ?? '')).toBe(fleet.toVersionId);
+
+      // What a crash between the commit and the delivery job leaves behind: an owed row and a registry
+      // that never heard of it (its version set back by hand here).
+      await fetch(`${stack.registry.url}/api/v1/registry/tenants/${fleet.tenantId}/instances/${first}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ versionId: fleet.fromVersionId }),
+      });
+      await pg.query(
+        `INSERT INTO orchestrator.registry_sync (instance_id, tenant_id, execution_id, version_id, recorded_at)
+         VALUES ($1, $2, $3, $4, now() - interval '1 minute')`,
+        [first, fleet.tenantId, created.id, fleet.toVersionId],
+      );
+      await stack.orchestrator.app.get(RecoverySweeper).sweep();
+      await eventually(
+        async () => ((await registryVersion(first ?? '')) === fleet.toVersionId ? true : undefined),
+        {
+          what: 'the sweep to deliver the owed version',
+        },
+      );
+      await eventually(async () => ((await owed()) === 0 ? true : undefined), { what: 'the owed row to go' });
+    } finally {
+      await pg.end();
     }
   });
 

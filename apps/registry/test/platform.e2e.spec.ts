@@ -68,6 +68,7 @@ describe('registry platform (e2e)', () => {
         'POST /api/v1/registry/tenants/{tenantId}/instances',
         'GET /api/v1/registry/tenants/{tenantId}/instances',
         'GET /api/v1/registry/tenants/{tenantId}/instances/{instanceId}',
+        'PATCH /api/v1/registry/tenants/{tenantId}/instances',
         'PATCH /api/v1/registry/tenants/{tenantId}/instances/{instanceId}',
         'DELETE /api/v1/registry/tenants/{tenantId}/instances/{instanceId}',
         'GET /health/live',

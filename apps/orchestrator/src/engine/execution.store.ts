@@ -10,6 +10,7 @@ import {
 } from '../database/entities';
 import { toExecutionView } from '../upgrades/execution-view';
 import { ExecutionTransaction } from './execution-transaction';
+import type { RegistrySync as RegistrySyncEntry } from './execution-transaction';
 import { buildOutboxMessages, writeOutbox } from './outbox-messages';
 import { PostCommitEffects } from './post-commit-effects';
 
@@ -137,13 +138,22 @@ export class ExecutionStore {
 
   private async flush(tx: ExecutionTransaction, isNew: boolean): Promise<void> {
     const { manager, execution } = tx;
-    if (!isNew && !tx.changed && tx.commands.length === 0 && tx.transcript.length === 0) return;
+    if (
+      !isNew &&
+      !tx.changed &&
+      tx.commands.length === 0 &&
+      tx.transcript.length === 0 &&
+      tx.registrySync.length === 0
+    ) {
+      return;
+    }
     execution.updatedAt = tx.now;
     execution.leaseVersion += 1;
     const firstSequence = execution.progressSequence + 1;
     execution.progressSequence += tx.events.length;
     await this.updateExecution(manager, execution);
     if (!isNew && tx.dirty.size > 0) await this.updateInstances(manager, execution.id, [...tx.dirty]);
+    if (tx.registrySync.length > 0) await this.oweRegistry(manager, execution, tx.registrySync, tx.now);
     if (tx.transcript.length > 0) {
       await manager.query(
         `INSERT INTO ${SCHEMA}.transcript_line (execution_id, at, line) SELECT $1, $2, unnest($3::text[])`,
@@ -190,6 +200,27 @@ export class ExecutionStore {
         e.completedAt,
         e.updatedAt,
       ],
+    );
+  }
+
+  /**
+   * The versions the registry's inventory must learn, written with the state change that decided them
+   * (ADR 0033): RegistrySync sends them after the commit and deletes them once acknowledged. The latest
+   * version per instance wins (an instance upgraded, then rolled back, in one transaction).
+   */
+  private async oweRegistry(
+    manager: EntityManager,
+    execution: ExecutionEntity,
+    owed: readonly RegistrySyncEntry[],
+    now: Date,
+  ): Promise<void> {
+    const latest = new Map(owed.map((o) => [o.instanceId, o.versionId]));
+    await manager.query(
+      `INSERT INTO ${SCHEMA}.registry_sync (instance_id, tenant_id, execution_id, version_id, recorded_at)
+       SELECT u.instance_id, $1, $2, u.version_id, $3 FROM unnest($4::text[], $5::uuid[]) AS u(instance_id, version_id)
+       ON CONFLICT (instance_id) DO UPDATE SET tenant_id = excluded.tenant_id, execution_id = excluded.execution_id,
+         version_id = excluded.version_id, recorded_at = excluded.recorded_at`,
+      [execution.tenantId, execution.id, now, [...latest.keys()], [...latest.values()]],
     );
   }
 

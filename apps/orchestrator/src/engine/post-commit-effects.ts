@@ -43,7 +43,11 @@ export class PostCommitEffects {
       jobs.push({
         job: {
           name: 'registry-sync',
-          data: { tenantId: tx.execution.tenantId, executionId, instances: tx.registrySync },
+          data: {
+            tenantId: tx.execution.tenantId,
+            executionId,
+            instanceIds: [...new Set(tx.registrySync.map((r) => r.instanceId))],
+          },
         },
       });
     }

@@ -6,15 +6,17 @@ import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
 import { SCHEMA } from '../database/entities';
 import { ExecutionEngine } from './execution-engine';
 import { ExecutionStore } from './execution.store';
+import { RegistrySync } from './registry-sync';
 import { TimerQueue } from './timer-queue';
 
 const INTERVAL_NAME = 'recovery-sweep';
 const SWEEP_EVERY_MS = 30_000;
+const REGISTRY_SYNC_OVERDUE_SECONDS = 30;
 
 /**
  * Resumes from Postgres state (invariant 2): at start-up and then every 30 s it re-arms what lives
- * outside Postgres — validation runs, planner wake-ups, health-check deadlines — and re-issues
- * commands nobody answered. Everything it arms is idempotent (deterministic job ids, and handlers
+ * outside Postgres — validation runs, planner wake-ups, health-check deadlines, registry updates — and
+ * re-issues commands nobody answered. Everything it arms is idempotent (deterministic job ids, and handlers
  * that re-check state under the row lock), so running it on every replica is harmless.
  */
 @Injectable()
@@ -29,6 +31,7 @@ export class RecoverySweeper {
     private readonly timers: TimerQueue,
     private readonly store: ExecutionStore,
     private readonly engine: ExecutionEngine,
+    private readonly registrySync: RegistrySync,
   ) {}
 
   start(): void {
@@ -97,6 +100,16 @@ export class RecoverySweeper {
     for (const s of stale) {
       const count = await this.store.withLocked(s.execution_id, (tx) => this.engine.reissueStale(tx, cutoff));
       if (count) this.logger.warn({ executionId: s.execution_id, count }, 're-issued unanswered commands');
+    }
+
+    // Versions owed to the registry whose delivery job was lost (ADR 0033). Newer rows are left to the
+    // job the committing transaction enqueued.
+    for (const owed of await this.registrySync.overdue(REGISTRY_SYNC_OVERDUE_SECONDS)) {
+      await this.timers.add({ name: 'registry-sync', data: owed });
+      this.logger.warn(
+        { executionId: owed.executionId, instances: owed.instanceIds.length },
+        're-sending instance versions the registry has not acknowledged',
+      );
     }
   }
 }

@@ -10,10 +10,7 @@ export type TimerJob =
   | { name: 'advance'; data: { executionId: string } }
   | { name: 'validate'; data: { executionId: string } }
   | { name: 'health-deadline'; data: { executionId: string; instanceId: string; commandId: string } }
-  | {
-      name: 'registry-sync';
-      data: { tenantId: string; executionId: string; instances: { instanceId: string; versionId: string }[] };
-    };
+  | { name: 'registry-sync'; data: { tenantId: string; executionId: string; instanceIds: string[] } };
 
 /**
  * Timers and retried side effects as BullMQ jobs in Redis, so that a batch delay, a health-check

@@ -3,12 +3,11 @@ import { Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import Redis from 'ioredis';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
-import { mapLimit } from '../common/map-limit';
-import { RegistryClient } from '../registry/registry.client';
 import { ExecutionEngine } from './execution-engine';
 import { ExecutionStore } from './execution.store';
 import { TIMER_QUEUE_NAME } from './timer-queue';
 import type { TimerJob } from './timer-queue';
+import { RegistrySync } from './registry-sync';
 import { ValidationRunner } from './validation-runner';
 
 /** Runs the timer jobs on whichever replica takes them; every handler re-reads Postgres under the lock. */
@@ -23,7 +22,7 @@ export class TimerWorker {
     private readonly store: ExecutionStore,
     private readonly engine: ExecutionEngine,
     private readonly validation: ValidationRunner,
-    private readonly registry: RegistryClient,
+    private readonly registrySync: RegistrySync,
   ) {}
 
   start(): void {
@@ -64,20 +63,10 @@ export class TimerWorker {
         });
         return;
       }
-      case 'registry-sync': {
-        const { tenantId, instances } = job.data;
-        const failures: string[] = [];
-        await mapLimit(instances, 4, async ({ instanceId, versionId }) => {
-          try {
-            await this.registry.recordInstanceVersion(tenantId, instanceId, versionId);
-          } catch (error) {
-            failures.push(`${instanceId}: ${error instanceof Error ? error.message : String(error)}`);
-          }
-        });
-        // PATCH is idempotent, so retrying the whole job (BullMQ backoff) is safe.
-        if (failures.length > 0) throw new Error(`registry update failed for ${failures.join('; ')}`);
+      case 'registry-sync':
+        // Idempotent: it sends what Postgres still owes for these instances, so a retry is safe.
+        await this.registrySync.deliver(job.data.tenantId, job.data.instanceIds);
         return;
-      }
     }
   }
 }

@@ -1,5 +1,10 @@
 import { ExecutionTables1760000000000 } from './1760000000000-execution-tables';
 import { MessagingTables1760000000001 } from './1760000000001-messaging-tables';
+import { RegistrySync1760000000002 } from './1760000000002-registry-sync';
 
 /** Every migration, in order (listed explicitly so that bundling and SWC need no glob loading). */
-export const MIGRATIONS = [ExecutionTables1760000000000, MessagingTables1760000000001];
+export const MIGRATIONS = [
+  ExecutionTables1760000000000,
+  MessagingTables1760000000001,
+  RegistrySync1760000000002,
+];

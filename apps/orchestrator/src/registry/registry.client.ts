@@ -71,13 +71,22 @@ export class RegistryClient {
     return this.json<RegistryInstance[]>(res, 'list instances');
   }
 
-  /** Records an instance's new version; throws on anything but 2xx so that the caller retries. */
-  async recordInstanceVersion(tenantId: string, instanceId: string, versionId: string): Promise<void> {
-    const url = `${this.baseUrl}${PREFIX}/tenants/${enc(tenantId)}/instances/${enc(instanceId)}`;
-    const res = await sendJson('PATCH', url, { versionId }, 10_000);
+  /**
+   * Records several instances' new versions in one request (the registry's bulk PATCH); answers which
+   * instances the registry does not have. Throws on anything but 2xx so that the caller retries.
+   */
+  async recordInstanceVersions(
+    tenantId: string,
+    updates: readonly { instanceId: string; versionId: string }[],
+  ): Promise<{ updated: string[]; missing: string[] }> {
+    const url = `${this.baseUrl}${PREFIX}/tenants/${enc(tenantId)}/instances`;
+    const res = await sendJson('PATCH', url, { updates }, 10_000);
     if (res.status < 200 || res.status >= 300) {
-      throw new Error(`registry answered ${res.status} to PATCH instance ${instanceId}: ${res.text}`);
+      throw new Error(
+        `registry answered ${res.status} to PATCH ${updates.length} instance versions: ${res.text}`,
+      );
     }
+    return JSON.parse(res.text) as { updated: string[]; missing: string[] };
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<Response> {

@@ -393,11 +393,32 @@ async function main(): Promise<void> {
       30_000,
     );
     const delays: number[] = [];
+    // Where the delay goes: failure sent → the deciding transaction began (outbox created_at) → the relay
+    // published it (published_at) → the bench's consumer received it.
+    const stages = { toTransaction: [] as number[], toPublished: [] as number[], toReceived: [] as number[] };
     for (const e of rollbackExecutions) {
       const view = await http<{ instances: { id: string }[] }>('GET', `${api}/upgrades/${e.id}`);
       const sent = view.instances.slice(0, ROLLBACK_THRESHOLD).map((i) => failingSentAt.get(i.id) ?? NaN);
-      delays.push((rollingBackAt.get(e.id) ?? NaN) - Math.max(...sent));
+      const lastFailure = Math.max(...sent);
+      const received = rollingBackAt.get(e.id) ?? NaN;
+      delays.push(received - lastFailure);
+      const { rows } = await stats.query<{ created: Date; published: Date | null }>(
+        `SELECT created_at AS created, published_at AS published FROM orchestrator.outbox
+          WHERE topic = $1 AND payload->>'executionid' = $2 AND payload->'data'->>'to' = 'ROLLING_BACK'`,
+        [Topics.PROGRESS, e.id],
+      );
+      const row = rows[0];
+      if (row?.published) {
+        stages.toTransaction.push(row.created.getTime() - lastFailure);
+        stages.toPublished.push(row.published.getTime() - row.created.getTime());
+        stages.toReceived.push(received - row.published.getTime());
+      }
     }
+    log('failure → ROLLING_BACK, by stage (ms, p50/p99)', {
+      toTransaction: [percentile(stages.toTransaction, 50), percentile(stages.toTransaction, 99)],
+      toPublished: [percentile(stages.toPublished, 50), percentile(stages.toPublished, 99)],
+      toReceived: [percentile(stages.toReceived, 50), percentile(stages.toReceived, 99)],
+    });
     await stats.end();
 
     const figures = {

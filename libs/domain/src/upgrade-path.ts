@@ -152,7 +152,30 @@ function lookUp(ref: VersionRef, versions: readonly CatalogVersion[]): CatalogVe
 function bestWaypoint(candidates: readonly CatalogVersion[]): CatalogVersion | undefined {
   const published = candidates.filter((candidate) => candidate.status === VersionStatus.PUBLISHED);
   const pool = published.length > 0 ? published : candidates;
-  return [...pool].sort((a, b) => rcompare(a.version, b.version))[0];
+  // One pass, not a sort: semver parses its operands on every comparison.
+  return pool.reduce<CatalogVersion | undefined>(
+    (best, candidate) => (best === undefined || gt(candidate.version, best.version) ? candidate : best),
+    undefined,
+  );
+}
+
+/**
+ * The catalog's possible waypoints grouped by major, read once per search: a route over many majors
+ * would otherwise re-parse the whole catalog for each of them.
+ */
+function waypointsByMajor(
+  versions: readonly CatalogVersion[],
+  accept: (candidate: CatalogVersion) => boolean,
+): Map<number, CatalogVersion[]> {
+  const byMajor = new Map<number, CatalogVersion[]>();
+  for (const candidate of versions) {
+    if (!accept(candidate)) continue;
+    const m = major(candidate.version);
+    const list = byMajor.get(m);
+    if (list) list.push(candidate);
+    else byMajor.set(m, [candidate]);
+  }
+  return byMajor;
 }
 
 function mandatoryBetween(
@@ -190,15 +213,12 @@ function upgradeRoute(
   const mandatory = mandatoryBetween(from, to, versions, channel);
   const stops = [...mandatory];
   const missingMajors: number[] = [];
+  const byMajor = waypointsByMajor(
+    versions,
+    (candidate) => isTargetable(candidate) && channelSees(channel, candidate.channel),
+  );
   for (let m = major(from.version) + 1; m < major(to.version); m++) {
-    const waypoint = bestWaypoint(
-      versions.filter(
-        (candidate) =>
-          isTargetable(candidate) &&
-          channelSees(channel, candidate.channel) &&
-          major(candidate.version) === m,
-      ),
-    );
+    const waypoint = bestWaypoint(byMajor.get(m) ?? []);
     if (!waypoint) {
       missingMajors.push(m);
     } else if (
@@ -221,16 +241,13 @@ function downgradeRoute(
 ): Route {
   const stops: CatalogVersion[] = [];
   const missingMajors: number[] = [];
+  const byMajor = waypointsByMajor(
+    versions,
+    (candidate) =>
+      isTargetable(candidate) && candidate.downgradeAllowed && channelSees(channel, candidate.channel),
+  );
   for (let m = major(from.version) - 1; m > major(to.version); m--) {
-    const waypoint = bestWaypoint(
-      versions.filter(
-        (candidate) =>
-          isTargetable(candidate) &&
-          candidate.downgradeAllowed &&
-          channelSees(channel, candidate.channel) &&
-          major(candidate.version) === m,
-      ),
-    );
+    const waypoint = bestWaypoint(byMajor.get(m) ?? []);
     if (waypoint) {
       stops.push(waypoint);
     } else {

@@ -323,6 +323,9 @@ async function main(): Promise<number> {
       { promoteCanary: true },
     );
 
+    // The orchestrator records the new versions in the registry just after COMPLETED (ADR 0033); the
+    // next execution selects its instances from there.
+    await stack.inventoryMatchesFleet();
     // Failures on the instances the next execution upgrades first (the planner takes them in name order).
     const names = stack.fleet.instances.map((i) => i.name);
     const failing = names.slice(0, 2);

@@ -47,6 +47,12 @@ export interface Stack {
   readonly workers: ServiceProcess[];
   readonly orchestrator: ServiceProcess;
   readonly registry: ServiceProcess;
+  /**
+   * Resolves once the registry's inventory lists every fleet instance at the version the fleet runs.
+   * The orchestrator records new versions just after an execution's state changes (ADR 0033), so a
+   * script that posts the next upgrade of the same instances waits for this first.
+   */
+  inventoryMatchesFleet(timeoutMs?: number): Promise<void>;
   /** Starts one more worker process (e.g. after killing one). */
   startWorker(id: string): Promise<ServiceProcess>;
   /** Stops everything it started, drops its database and Redis keys. Safe to call twice. */
@@ -190,9 +196,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (let i = 1; i <= (options.workers ?? 2); i += 1) await startWorker(`worker-${i}`);
     log(`${workers.length} workers started`);
 
+    const inventoryMatchesFleet = async (timeoutMs = 30_000): Promise<void> => {
+      const url = `${registryUrl}/api/v1/registry/tenants/${tenantId}/instances?componentId=${gateway.id}`;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const expected = new Map(fleet.instances.map((i) => [i.name, versionId(i.version)]));
+        const response = await fetch(url);
+        const listed = response.ok ? ((await response.json()) as { name: string; versionId: string }[]) : [];
+        if (listed.length === expected.size && listed.every((i) => expected.get(i.name) === i.versionId))
+          return;
+        if (Date.now() > deadline) {
+          throw new Error(`the registry's inventory did not match the fleet within ${timeoutMs} ms`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+
     return {
       baseUrl,
       registryUrl,
+      inventoryMatchesFleet,
       brokers,
       databaseUrl,
       redisUrl,

@@ -112,31 +112,9 @@ describe('upgrades end to end', () => {
       },
       { timeoutMs: 180_000, intervalMs: 250, what: `execution ${created.id} to end` },
     );
-    await registryMatchesFleet();
+    // The next test selects its instances from the registry's inventory (ADR 0033: it catches up just after).
+    await stack.inventoryMatchesFleet();
     return view;
-  }
-
-  /**
-   * The orchestrator records new versions in the registry with retried PATCHes after the state change
-   * (ADR 0033), so the inventory catches up a moment after the execution ends; the next test selects
-   * its instances from it.
-   */
-  async function registryMatchesFleet(): Promise<void> {
-    const expected = new Map(stack.fleet.instances.map((i) => [i.name, stack.versionId(i.version)]));
-    await eventually(
-      async () => {
-        const listed = await client.call<{ name: string; versionId: string }[]>(
-          'GET',
-          `/tenants/${stack.tenantId}/instances?componentId=${stack.componentId}`,
-          undefined,
-          200,
-        );
-        return listed.length === expected.size && listed.every((i) => expected.get(i.name) === i.versionId)
-          ? true
-          : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 100, what: "the registry's inventory to match the fleet" },
-    );
   }
 
   function upgradesApplied(): Map<string, number> {

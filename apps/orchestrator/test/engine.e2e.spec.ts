@@ -1,5 +1,6 @@
 import {
   CommandOutcome,
+  ConsumerGroups,
   ExecutionStatus,
   InstanceCommandType,
   InstanceStatus,
@@ -387,6 +388,34 @@ describe('orchestrator engine (e2e)', () => {
       await eventually(async () => ((await owed()) === 0 ? true : undefined), { what: 'the owed row to go' });
     } finally {
       await pg.end();
+    }
+  });
+
+  it('commits its upgrade.results offsets, so a restart does not replay the topic', async () => {
+    const fleet = await registerFleet(stack, 2);
+    const created = await createUpgrade(stack, fleet, {});
+    executions.push(created.id);
+    await operate(stack, created.id, 'start');
+    await stack.waitForStatus(created.id, ExecutionStatus.COMPLETED);
+    const admin = stack.kafka.admin();
+    await admin.connect();
+    try {
+      await eventually(
+        async () => {
+          const ends = await admin.fetchTopicOffsets(Topics.RESULTS);
+          const [committed] = await admin.fetchOffsets({
+            groupId: ConsumerGroups.ORCHESTRATOR,
+            topics: [Topics.RESULTS],
+          });
+          const byPartition = new Map(committed?.partitions.map((p) => [p.partition, p.offset]));
+          // An empty partition has nothing to commit (-1); every other one is committed up to its end.
+          const done = ends.every((end) => end.high === '0' || byPartition.get(end.partition) === end.high);
+          return done && ends.some((end) => end.high !== '0') ? true : undefined;
+        },
+        { what: "the orchestrator group's committed offsets to reach the end of upgrade.results" },
+      );
+    } finally {
+      await admin.disconnect();
     }
   });
 

@@ -272,6 +272,35 @@ describe('OutboxRelay and consumers against the embedded broker', () => {
     await r.stop();
   });
 
+  it('sends a single row over the request limit gzip-compressed (ADR 0025), in order, each row once', async () => {
+    const executionId = randomUUID();
+    const line = (sequence: number, length: number) =>
+      progressMessage({
+        executionId,
+        tenantId: 't1',
+        sequence,
+        // A fleet-sized snapshot is repetitive JSON: it compresses well below the 1 MiB limit.
+        data: { kind: 'TranscriptLine', line: 'instance upgraded; '.repeat(Math.ceil(length / 19)) },
+      });
+    await dataSource.transaction((manager) =>
+      enqueueOutbox(manager, SCHEMA, [line(1, 10), line(2, 1_600_000), line(3, 10)]),
+    );
+    const r = relay({ chunkSize: 50 });
+    await r.start();
+    await r.flush();
+    expect(r.metrics()).toMatchObject({ published: 3, errors: 0 });
+    const wanted = new Set([executionId]);
+    await eventually(() => (receivedFor(wanted).length >= 3 ? true : undefined), { what: 'the three rows' });
+    // Nothing republished: exactly three messages, in order.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receivedFor(wanted).map((m) => m.sequence)).toEqual([1, 2, 3]);
+    const bigOne = progressSeen.find(
+      (m) => describeProgress(m).executionId === executionId && describeProgress(m).sequence === 2,
+    );
+    expect(bigOne?.value?.length).toBeGreaterThan(1_600_000);
+    await r.stop();
+  });
+
   it('with two relays on one schema, only the leader publishes; the other takes over when it stops', async () => {
     const a = relay({ chunkSize: 20 });
     const b = relay({ chunkSize: 20 });

@@ -76,7 +76,12 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     fsyncIntervalMs: opts.fsyncIntervalMs,
     logger,
   });
-  const offsets = await OffsetStore.open(opts.dataDir);
+  // Committed offsets follow the broker's fsync policy, like the partition logs (ADR 0018).
+  const offsets = await OffsetStore.open(opts.dataDir, {
+    fsync: opts.fsync ?? 'interval',
+    fsyncIntervalMs: opts.fsyncIntervalMs,
+    logger,
+  });
   const producerIds = await ProducerIdAllocator.open(opts.dataDir);
   const groups = new GroupCoordinator({
     logger,

@@ -10,8 +10,11 @@ function freshDir(): string {
   dirs.push(dir);
   return dir;
 }
-async function openStore(dir: string, fsync: 'always' | 'never' = 'always'): Promise<OffsetStore> {
-  const store = await OffsetStore.open(dir, { fsync });
+async function openStore(
+  dir: string,
+  fsync: 'always' | 'interval' | 'never' = 'always',
+): Promise<OffsetStore> {
+  const store = await OffsetStore.open(dir, { fsync, fsyncIntervalMs: 20 });
   stores.push(store);
   return store;
 }
@@ -89,5 +92,17 @@ describe('OffsetStore', () => {
     const store = await openStore(freshDir());
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.commit('g', 't', i, BigInt(i), null)));
     expect(store.listForGroup('g')).toHaveLength(50);
+  });
+
+  it('with fsync=interval, a commit is written before it is acknowledged: a second reader sees it at once', async () => {
+    const dir = freshDir();
+    const store = await openStore(dir, 'interval');
+    await store.commit('g', 't', 0, 42n, 'm');
+    // As a broker restarted after being killed would read it (the write is in the file, synced later).
+    const reader = await openStore(dir, 'interval');
+    expect(reader.fetch('g', 't', 0)).toEqual({ offset: 42n, metadata: 'm' });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the interval sync runs and finds nothing wrong
+    await store.commit('g', 't', 0, 43n, null);
+    expect(store.fetch('g', 't', 0)?.offset).toBe(43n);
   });
 });

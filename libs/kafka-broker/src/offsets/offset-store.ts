@@ -23,8 +23,13 @@ export interface CommittedOffset {
 }
 
 export interface OffsetStoreOptions {
-  /** Default always: a commit is synced before it is acknowledged (commits are small and few). */
+  /**
+   * Default always: a commit is synced before it is acknowledged. With interval, a commit is written
+   * (it survives a killed broker process) and synced within `fsyncIntervalMs`, like the partition logs.
+   */
   fsync?: FsyncPolicy;
+  /** With fsync=interval: how long a written commit may wait for its sync (default 1000 ms). */
+  fsyncIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -50,11 +55,13 @@ export class OffsetStore {
   private pendingFailures: ((err: Error) => void)[] = [];
   private syncing = false;
   private closed = false;
+  private intervalSync: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly file: string,
     private readonly fsync: FsyncPolicy,
     private readonly logger: Logger,
+    private readonly fsyncIntervalMs = 1000,
   ) {
     this.fd = -1;
     this.size = 0;
@@ -64,7 +71,12 @@ export class OffsetStore {
   static async open(dataDir: string, opts: OffsetStoreOptions = {}): Promise<OffsetStore> {
     const dir = path.join(dataDir, 'meta');
     fs.mkdirSync(dir, { recursive: true });
-    const store = new OffsetStore(path.join(dir, FILE), opts.fsync ?? 'always', opts.logger ?? silentLogger);
+    const store = new OffsetStore(
+      path.join(dir, FILE),
+      opts.fsync ?? 'always',
+      opts.logger ?? silentLogger,
+      opts.fsyncIntervalMs,
+    );
     store.load();
     return store;
   }
@@ -134,6 +146,7 @@ export class OffsetStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.intervalSync !== null) clearTimeout(this.intervalSync);
     while (this.syncing || this.pending.length > 0) await new Promise((resolve) => setImmediate(resolve));
     if (this.fsync !== 'never') fs.fdatasyncSync(this.fd);
     fs.closeSync(this.fd);
@@ -214,12 +227,26 @@ export class OffsetStore {
     this.size += frames.length;
     apply();
     this.maybeCompact();
+    if (this.fsync === 'interval') this.scheduleSync();
     if (this.fsync !== 'always') return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.pending.push(resolve);
       this.pendingFailures.push(reject);
       this.syncPending();
     });
+  }
+
+  /** fsync=interval: one sync at most `fsyncIntervalMs` after the first unsynced write. */
+  private scheduleSync(): void {
+    if (this.intervalSync !== null) return;
+    this.intervalSync = setTimeout(() => {
+      this.intervalSync = null;
+      if (this.closed) return;
+      fdatasync(this.fd).catch((err: unknown) =>
+        this.logger.warn({ err }, 'consumer offsets could not be synced; retried on the next commit'),
+      );
+    }, this.fsyncIntervalMs);
+    this.intervalSync.unref();
   }
 
   private syncPending(): void {

@@ -69,13 +69,11 @@ interface OutboxRow {
   read_at: number;
 }
 
-/** Consecutive runs of rows whose payloads add up to at most `maxBytes` (a larger row goes alone). */
-export function splitByBytes<R extends { payload: string }>(rows: readonly R[], maxBytes: number): R[][] {
-  return splitByBytesWithSize(rows, maxBytes).map((r) => r.rows);
-}
-
-/** splitByBytes, with each run's payload bytes. */
-export function splitByBytesWithSize<R extends { payload: string }>(
+/**
+ * Consecutive runs of rows whose payloads add up to at most `maxBytes` (a larger row goes alone), with
+ * each run's payload bytes.
+ */
+export function splitByBytes<R extends { payload: string }>(
   rows: readonly R[],
   maxBytes: number,
 ): { rows: R[]; bytes: number }[] {
@@ -390,7 +388,7 @@ export class OutboxRelay {
   private async sendChunk(rows: OutboxRow[], acked: (request: OutboxRow[]) => Promise<void>): Promise<void> {
     const producer = await this.ensureProducer();
     // Sequential requests, each after the previous one's ack: the order holds across them.
-    for (const { rows: request, bytes } of splitByBytesWithSize(rows, this.maxRequestBytes)) {
+    for (const { rows: request, bytes } of splitByBytes(rows, this.maxRequestBytes)) {
       try {
         await producer.sendBatch({
           acks: -1,

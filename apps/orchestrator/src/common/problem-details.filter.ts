@@ -41,34 +41,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const payload = exception.getResponse();
-      const title = HttpStatus[status]?.toString().replace(/_/g, ' ') ?? 'Error';
       const message =
         typeof payload === 'string'
           ? payload
           : Array.isArray((payload as { message?: unknown }).message)
             ? (payload as { message: string[] }).message.join('; ')
             : String((payload as { message?: unknown }).message ?? exception.message);
-      const niceTitle = title.charAt(0) + title.slice(1).toLowerCase();
-      return {
-        type: PROBLEM_TYPE_BASE + slug(niceTitle),
-        title: niceTitle,
-        status,
-        detail: message,
-        instance,
-      };
+      return plainProblem(status, message, instance);
     }
     const clientError = asExposedClientError(exception);
-    if (clientError) {
-      const title = (HttpStatus[clientError.status] ?? 'Error').replace(/_/g, ' ');
-      const niceTitle = title.charAt(0) + title.slice(1).toLowerCase();
-      return {
-        type: PROBLEM_TYPE_BASE + slug(niceTitle),
-        title: niceTitle,
-        status: clientError.status,
-        detail: clientError.message,
-        instance,
-      };
-    }
+    if (clientError) return plainProblem(clientError.status, clientError.message, instance);
     return {
       type: PROBLEM_TYPE_BASE + 'internal-error',
       title: 'Internal Server Error',
@@ -77,6 +59,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       instance,
     };
   }
+}
+
+/** A problem titled after its status ("Payload too large"), for errors that bring no title of their own. */
+function plainProblem(
+  status: number,
+  detail: string,
+  instance: string,
+): { status: number; [key: string]: unknown } {
+  const name = (HttpStatus[status] as string | undefined)?.replace(/_/g, ' ') ?? 'Error';
+  const title = name.charAt(0) + name.slice(1).toLowerCase();
+  return { type: PROBLEM_TYPE_BASE + slug(title), title, status, detail, instance };
 }
 
 /**

@@ -65,16 +65,10 @@ export class RegistrySync {
         GROUP BY tenant_id, execution_id`,
         [seconds],
       );
-    return rows.flatMap((row) => {
-      const parts: OverdueSync[] = [];
-      for (let start = 0; start < row.instance_ids.length; start += PER_REQUEST) {
-        parts.push({
-          tenantId: row.tenant_id,
-          executionId: row.execution_id,
-          instanceIds: row.instance_ids.slice(start, start + PER_REQUEST),
-        });
-      }
-      return parts;
-    });
+    return rows.map((row) => ({
+      tenantId: row.tenant_id,
+      executionId: row.execution_id,
+      instanceIds: row.instance_ids,
+    }));
   }
 }

@@ -38,14 +38,7 @@ export class TimerQueue implements OnModuleDestroy {
     job: TimerJob,
     options: { delayMs?: number; jobId?: string; retry?: boolean } = {},
   ): Promise<void> {
-    const opts: JobsOptions = {
-      delay: Math.max(0, Math.round(options.delayMs ?? 0)),
-      jobId: options.jobId,
-      // Transaction conflicts or Redis hiccups are retried; the handlers are idempotent.
-      attempts: options.retry === false ? 1 : 10,
-      backoff: { type: 'exponential', delay: 200 },
-    };
-    await this.queue.add(job.name, job.data, opts);
+    await this.queue.add(job.name, job.data, jobOptions(options));
   }
 
   /** Several jobs in one Redis round trip (a transaction's timers: one health deadline per instance). */
@@ -55,12 +48,7 @@ export class TimerQueue implements OnModuleDestroy {
       jobs.map(({ job, delayMs, jobId }) => ({
         name: job.name,
         data: job.data,
-        opts: {
-          delay: Math.max(0, Math.round(delayMs ?? 0)),
-          jobId,
-          attempts: 10,
-          backoff: { type: 'exponential', delay: 200 },
-        },
+        opts: jobOptions({ delayMs, jobId }),
       })),
     );
   }
@@ -69,4 +57,14 @@ export class TimerQueue implements OnModuleDestroy {
     await this.queue.close();
     this.connection.disconnect();
   }
+}
+
+function jobOptions(options: { delayMs?: number; jobId?: string; retry?: boolean }): JobsOptions {
+  return {
+    delay: Math.max(0, Math.round(options.delayMs ?? 0)),
+    jobId: options.jobId,
+    // Transaction conflicts or Redis hiccups are retried; the handlers are idempotent.
+    attempts: options.retry === false ? 1 : 10,
+    backoff: { type: 'exponential', delay: 200 },
+  };
 }

@@ -1,6 +1,5 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
-import { sendJson } from '../common/http-json';
 import { ProblemException } from '../common/problem';
 
 /** The registry's version body (only the fields the orchestrator reads). */
@@ -73,20 +72,14 @@ export class RegistryClient {
 
   /**
    * Records several instances' new versions in one request (the registry's bulk PATCH); answers which
-   * instances the registry does not have. Throws on anything but 2xx so that the caller retries.
+   * instances the registry does not have. Throws on anything but 2xx, so the sync job is retried.
    */
   async recordInstanceVersions(
     tenantId: string,
     updates: readonly { instanceId: string; versionId: string }[],
   ): Promise<{ updated: string[]; missing: string[] }> {
-    const url = `${this.baseUrl}${PREFIX}/tenants/${enc(tenantId)}/instances`;
-    const res = await sendJson('PATCH', url, { updates }, 10_000);
-    if (res.status < 200 || res.status >= 300) {
-      throw new Error(
-        `registry answered ${res.status} to PATCH ${updates.length} instance versions: ${res.text}`,
-      );
-    }
-    return JSON.parse(res.text) as { updated: string[]; missing: string[] };
+    const res = await this.call('PATCH', `/tenants/${enc(tenantId)}/instances`, { updates });
+    return this.json<{ updated: string[]; missing: string[] }>(res, 'record instance versions');
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<Response> {

@@ -1,5 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
+import { requestText, type TextResponse } from '../common/http-json';
 import { ProblemException } from '../common/problem';
 
 /** The registry's version body (only the fields the orchestrator reads). */
@@ -82,14 +83,9 @@ export class RegistryClient {
     return this.json<{ updated: string[]; missing: string[] }>(res, 'record instance versions');
   }
 
-  private async call(method: string, path: string, body?: unknown): Promise<Response> {
+  private async call(method: string, path: string, body?: unknown): Promise<TextResponse> {
     try {
-      return await fetch(`${this.baseUrl}${PREFIX}${path}`, {
-        method,
-        headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      });
+      return await requestText(method, `${this.baseUrl}${PREFIX}${path}`, body, 10_000);
     } catch (error) {
       throw new ProblemException(
         HttpStatus.SERVICE_UNAVAILABLE,
@@ -99,16 +95,15 @@ export class RegistryClient {
     }
   }
 
-  private async json<T>(res: Response, what: string): Promise<T> {
-    if (!res.ok) {
-      const text = await res.text();
+  private json<T>(res: TextResponse, what: string): T {
+    if (res.status < 200 || res.status >= 300) {
       throw new ProblemException(
         HttpStatus.BAD_GATEWAY,
         'Registry Error',
-        `The registry answered ${res.status} when asked to ${what}: ${text.slice(0, 500)}`,
+        `The registry answered ${res.status} when asked to ${what}: ${res.text.slice(0, 500)}`,
       );
     }
-    return (await res.json()) as T;
+    return JSON.parse(res.text) as T;
   }
 }
 

@@ -9,6 +9,13 @@ import { INITIATED_BY_MAX, REASON_MAX, RollbackBody } from './dto/rollback.body'
 import type { TranscriptView, UpgradePage } from './upgrades.service';
 import { UpgradesService } from './upgrades.service';
 
+/** What every operation (start, promote-canary, pause, resume, cancel, rollback) answers. */
+const OperationAnswers = () =>
+  ApiAnswers(
+    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
+    [400, 404, 409],
+  );
+
 /**
  * Seed 003's REST contract, path for path (under the global prefix /api/v1/registry). Each handler
  * only maps HTTP to one UpgradesService call.
@@ -79,10 +86,7 @@ export class UpgradesController {
   @Post('upgrades/:executionId/start')
   @HttpCode(200)
   @ApiOperation({ summary: 'PENDING → VALIDATING; the five checks run asynchronously' })
-  @ApiAnswers(
-    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
-    [400, 404, 409],
-  )
+  @OperationAnswers()
   start(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
     return this.upgrades.operate(executionId, 'start');
   }
@@ -90,10 +94,7 @@ export class UpgradesController {
   @Post('upgrades/:executionId/promote-canary')
   @HttpCode(200)
   @ApiOperation({ summary: 'CANARY_MONITORING → IN_PROGRESS: roll the rest out with the rolling planner' })
-  @ApiAnswers(
-    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
-    [400, 404, 409],
-  )
+  @OperationAnswers()
   promote(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
     return this.upgrades.operate(executionId, 'promote-canary');
   }
@@ -101,10 +102,7 @@ export class UpgradesController {
   @Post('upgrades/:executionId/pause')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop starting batches (in-flight instances finish)' })
-  @ApiAnswers(
-    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
-    [400, 404, 409],
-  )
+  @OperationAnswers()
   pause(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
     return this.upgrades.operate(executionId, 'pause');
   }
@@ -112,10 +110,7 @@ export class UpgradesController {
   @Post('upgrades/:executionId/resume')
   @HttpCode(200)
   @ApiOperation({ summary: 'PAUSED → IN_PROGRESS, continuing where it stopped' })
-  @ApiAnswers(
-    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
-    [400, 404, 409],
-  )
+  @OperationAnswers()
   resume(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
     return this.upgrades.operate(executionId, 'resume');
   }
@@ -123,10 +118,7 @@ export class UpgradesController {
   @Post('upgrades/:executionId/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop new work; → CANCELLED' })
-  @ApiAnswers(
-    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
-    [400, 404, 409],
-  )
+  @OperationAnswers()
   cancel(@Param('executionId') executionId: string): Promise<UpgradeExecutionView> {
     return this.upgrades.operate(executionId, 'cancel');
   }
@@ -134,10 +126,7 @@ export class UpgradesController {
   @Post('upgrades/:executionId/rollback')
   @HttpCode(200)
   @ApiOperation({ summary: 'Roll back every upgraded or health-checking instance; → ROLLING_BACK' })
-  @ApiAnswers(
-    { status: 200, schema: 'UpgradeExecutionView', description: 'The execution after the operation' },
-    [400, 404, 409],
-  )
+  @OperationAnswers()
   @ApiQuery({ name: 'reason', required: false })
   @ApiBody({ type: RollbackBody, required: false })
   rollback(

@@ -4,7 +4,8 @@
  *
  * Prints instance upgrades per second end to end, Postgres transactions per instance (pg_stat_database
  * of the run's own database), and the transactions/s `pgbench` reaches on the same Postgres, so the
- * ratio shows how close the orchestration comes to the database's limit.
+ * ratio shows how close the orchestration comes to the database's limit. Then where the CPU went, per
+ * process, in ms per instance, and the rate that CPU cost allows on this machine's cores at best.
  *
  * Options: --instances N (10000), --batch-size N (500), --max-unavailable PCT (25), --workers N (2),
  * --concurrency N (per worker, 256), --pgbench-seconds N (15), --verbose.
@@ -14,6 +15,7 @@ import { execFile } from 'child_process';
 import { promisify } from 'util';
 import { Client } from 'pg';
 import { ExecutionStatus, type UpgradeExecutionView } from '@upshift/contracts';
+import { CpuMeter, formatCpuReport, type CpuGroup } from '@upshift/testing';
 import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '../apps/e2e/src';
 
 const run = promisify(execFile);
@@ -90,6 +92,20 @@ async function pgbench(adminUrl: string, seconds: number): Promise<{ tps: number
   }
 }
 
+/** The stack's processes, for the CPU accounting (Postgres and Redis are the machine's servers). */
+function cpuGroups(stack: Stack): CpuGroup[] {
+  const pidOf = (service: { child: { pid?: number } }) => service.child.pid ?? -1;
+  const workers = new Set(stack.workers.map(pidOf));
+  return [
+    { name: 'orchestrator', matches: (p) => p.pid === pidOf(stack.orchestrator) },
+    { name: `workers (${workers.size})`, matches: (p) => workers.has(p.pid) },
+    { name: 'registry', matches: (p) => p.pid === pidOf(stack.registry) },
+    { name: 'this process: broker, fleet, feed', matches: (p) => p.pid === process.pid },
+    { name: 'postgres', matches: (p) => p.comm === 'postgres' },
+    { name: 'redis', matches: (p) => p.comm === 'redis-server' },
+  ];
+}
+
 async function main(): Promise<number> {
   const adminUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   log(
@@ -140,6 +156,7 @@ async function main(): Promise<number> {
     });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const transactionsBefore = await committedTransactions(stack.databaseUrl);
+    const cpu = CpuMeter.start(cpuGroups(stack));
     const started = Date.now();
     await client.operate(execution.id, 'start');
     let view: UpgradeExecutionView = await client.get(execution.id);
@@ -155,6 +172,7 @@ async function main(): Promise<number> {
       }
     }
     const seconds = (Date.now() - started) / 1000;
+    const cpuReport = cpu.stop();
     const events = follower.eventsOf(execution.id);
     const firstBatch = events.find((e) => e.data.kind === 'BatchStarted');
     const last = events.at(-1);
@@ -204,6 +222,8 @@ async function main(): Promise<number> {
       `max out of service (fleet)        ${fleetMax} (allowed ${Math.max(1, Math.floor((INSTANCES * MAX_UNAVAILABLE) / 100))}, batch ${BATCH_SIZE})`,
     );
     console.log(`progress events                   ${events.length}, sequence gaps ${gaps}`);
+    console.log('CPU per instance (start → terminal), by process:');
+    for (const line of formatCpuReport(cpuReport, INSTANCES, 'instance upgrades')) console.log(line);
     return view.status === ExecutionStatus.COMPLETED ? 0 : 1;
   } catch (error) {
     console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -29,7 +29,7 @@ import {
 } from '@upshift/contracts';
 import type { InstanceCommand, InstanceCommandResult } from '@upshift/contracts';
 import { createKafka } from '@upshift/messaging';
-import { createTestDatabase, createTestRedis } from '@upshift/testing';
+import { CpuMeter, createTestDatabase, createTestRedis, formatCpuReport } from '@upshift/testing';
 import { AgentFleet } from '../test/support/agent-fleet';
 
 const EXECUTIONS = Number(process.env['BENCH_EXECUTIONS'] ?? 20);
@@ -331,6 +331,15 @@ async function main(): Promise<void> {
     const executions = await mapLimit(fleets, 4, (f) => create(f, INSTANCES, {}));
     const ids = executions.map((e) => e.id);
     const before = await xactCommit();
+    const [brokerChild, registryChild, orchestratorChild] = children;
+    const cpu = CpuMeter.start([
+      { name: 'orchestrator', matches: (p) => p.pid === orchestratorChild?.pid },
+      { name: 'broker', matches: (p) => p.pid === brokerChild?.pid },
+      { name: 'registry', matches: (p) => p.pid === registryChild?.pid },
+      { name: 'this process: bench worker, agents', matches: (p) => p.pid === process.pid },
+      { name: 'postgres', matches: (p) => p.comm === 'postgres' },
+      { name: 'redis', matches: (p) => p.comm === 'redis-server' },
+    ]);
     const t0 = Date.now();
     await mapLimit(ids, 20, (id) => http('POST', `${api}/upgrades/${id}/start`));
     await waitFor(
@@ -349,6 +358,7 @@ async function main(): Promise<void> {
       600_000,
       50,
     );
+    const cpuReport = cpu.stop();
     const completed = await statusCount(ids, ['COMPLETED']);
     const lag = await stats.query<{ topic: string; n: number; avg: number; p99: number }>(
       `SELECT topic, count(*)::int AS n,
@@ -447,6 +457,8 @@ async function main(): Promise<void> {
         `  instance upgrades/s (overall):      ${figures.instanceUpgradesPerSecondOverall}   (/start → all COMPLETED incl. ${figures.validationSeconds.toFixed(2)} s of validation)`,
         `  Postgres transactions per instance: ${figures.postgresTransactionsPerInstance}   (xact_commit delta, all orchestrator sessions incl. relay and recovery)`,
         `  failure → ROLLING_BACK event (ms):  p50 ${figures.rollbackDelayMs.p50}  p99 ${figures.rollbackDelayMs.p99}  (max ${figures.rollbackDelayMs.max}, ${delays.length} executions, threshold ${ROLLBACK_THRESHOLD})`,
+        `  CPU per instance (phase 1, /start → all COMPLETED, validation included), by process:`,
+        ...formatCpuReport(cpuReport, total, 'instance upgrades').map((line) => `  ${line}`),
       ].join('\n'),
     );
     console.log(JSON.stringify(figures));

@@ -56,6 +56,55 @@ async function committedTransactions(databaseUrl: string): Promise<number> {
   }
 }
 
+/**
+ * Resolves with the execution's terminal status from its ExecutionStatusChanged event, reporting the
+ * completed count every 5 s. Fails if nothing moves for two minutes.
+ */
+function terminalStatus(
+  follower: ProgressFollower,
+  executionId: string,
+  report: (completed: number, batch: number) => void,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let completed = 0;
+    let batch = 0;
+    let lastEventAt = Date.now();
+    const finish = (settle: () => void) => {
+      clearInterval(ticker);
+      off();
+      settle();
+    };
+    const off = follower.on((event) => {
+      if (event.executionid !== executionId) return;
+      lastEventAt = Date.now();
+      const data = event.data;
+      if (data.kind === 'InstanceStatusChanged' && data.to === 'COMPLETED') completed += 1;
+      if (data.kind === 'BatchStarted') batch = data.batch;
+      if (data.kind === 'ExecutionStatusChanged' && TERMINAL.has(data.to)) finish(() => resolve(data.to));
+    });
+    const ticker = setInterval(() => {
+      if (Date.now() - lastEventAt > 120_000)
+        finish(() => reject(new Error(`no progress event for ${executionId} in 120 s`)));
+      else report(completed, batch);
+    }, 5000);
+  });
+}
+
+/** What the orchestrator wrote to its outbox for the run (rows and payload bytes per topic). */
+async function outboxVolume(databaseUrl: string): Promise<{ topic: string; rows: number; bytes: number }[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ topic: string; rows: number; bytes: string }>(
+      `SELECT topic, count(*)::int AS rows, sum(octet_length(payload::text))::bigint AS bytes
+         FROM orchestrator.outbox GROUP BY topic ORDER BY topic`,
+    );
+    return rows.map((r) => ({ topic: r.topic, rows: r.rows, bytes: Number(r.bytes) }));
+  } finally {
+    await client.end();
+  }
+}
+
 async function pgbench(adminUrl: string, seconds: number): Promise<{ tps: number; clients: number }> {
   const name = `upshift_pgbench_${Date.now().toString(36)}`;
   const admin = new Client({ connectionString: adminUrl });
@@ -158,21 +207,19 @@ async function main(): Promise<number> {
     const transactionsBefore = await committedTransactions(stack.databaseUrl);
     const cpu = CpuMeter.start(cpuGroups(stack));
     const started = Date.now();
+    // Followed on upgrade.progress, as a dashboard follows it: polling GET /upgrades/:id would have the
+    // orchestrator build and send the whole 10,000-instance view (1.6 MB) twice a second, work that
+    // competes with the rollout on the same two cores and that no user of the stream causes.
+    const ending = terminalStatus(follower, execution.id, (done, batch) =>
+      log(`  IN_PROGRESS: ${done}/${INSTANCES} completed, batch ${batch}`),
+    );
+    ending.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     await client.operate(execution.id, 'start');
-    let view: UpgradeExecutionView = await client.get(execution.id);
-    let lastReport = 0;
-    while (!TERMINAL.has(view.status)) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      view = await client.get(execution.id);
-      if (Date.now() - lastReport > 5000) {
-        lastReport = Date.now();
-        log(
-          `  ${view.status}: ${view.completedInstances}/${INSTANCES} completed, ${view.failedInstances} failed, batch ${view.currentBatch}/${view.totalBatches}`,
-        );
-      }
-    }
+    const outcome = await ending;
     const seconds = (Date.now() - started) / 1000;
     const cpuReport = cpu.stop();
+    const view: UpgradeExecutionView = await client.get(execution.id);
+    if (view.status !== outcome) throw new Error(`the stream said ${outcome}, GET says ${view.status}`);
     const events = follower.eventsOf(execution.id);
     const firstBatch = events.find((e) => e.data.kind === 'BatchStarted');
     const last = events.at(-1);
@@ -180,6 +227,7 @@ async function main(): Promise<number> {
       firstBatch && last ? (Date.parse(last.time) - Date.parse(firstBatch.time)) / 1000 : seconds;
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const transactions = (await committedTransactions(stack.databaseUrl)) - transactionsBefore;
+    const outbox = await outboxVolume(stack.databaseUrl);
     const fleetMax = stack.fleet.outOfServiceHistory().max;
     const upgraded = stack.fleet.instances.filter((i) => i.version === '2.2.2').length;
     const twice = stack.fleet.instances.filter((i) => i.counters.upgradesApplied > 1).length;
@@ -222,6 +270,12 @@ async function main(): Promise<number> {
       `max out of service (fleet)        ${fleetMax} (allowed ${Math.max(1, Math.floor((INSTANCES * MAX_UNAVAILABLE) / 100))}, batch ${BATCH_SIZE})`,
     );
     console.log(`progress events                   ${events.length}, sequence gaps ${gaps}`);
+    console.log(
+      'outbox rows / instance, by topic  ' +
+        outbox
+          .map((t) => `${t.topic} ${(t.rows / INSTANCES).toFixed(2)} (${(t.bytes / 1e6).toFixed(1)} MB)`)
+          .join(', '),
+    );
     console.log('CPU per instance (start → terminal), by process:');
     for (const line of formatCpuReport(cpuReport, INSTANCES, 'instance upgrades')) console.log(line);
     return view.status === ExecutionStatus.COMPLETED ? 0 : 1;

@@ -26,6 +26,7 @@ interface CachedInstances {
   /** The execution's lease_version when these rows were committed. */
   leaseVersion: number;
   instances: ExecutionInstanceEntity[];
+  byId: ReadonlyMap<string, ExecutionInstanceEntity>;
 }
 
 /**
@@ -69,8 +70,8 @@ export class ExecutionStore {
         .where('e.id = :id', { id: executionId })
         .getOne();
       if (execution === null) return null;
-      const instances = await this.lockedInstances(manager, execution);
-      const current = new ExecutionTransaction(manager, execution, instances);
+      const cached = await this.lockedInstances(manager, execution);
+      const current = new ExecutionTransaction(manager, execution, cached.instances, cached.byId);
       const value = await fn(current);
       await this.flush(current, false);
       tx = current;
@@ -88,22 +89,23 @@ export class ExecutionStore {
   private async lockedInstances(
     manager: EntityManager,
     execution: ExecutionEntity,
-  ): Promise<ExecutionInstanceEntity[]> {
+  ): Promise<{ instances: ExecutionInstanceEntity[]; byId?: CachedInstances['byId'] }> {
     const cached = this.instanceCache.get(execution.id);
     // Taken out for the duration of the transaction: if it fails, the half-applied rows are dropped.
     this.instanceCache.delete(execution.id);
-    if (cached !== undefined && cached.leaseVersion === execution.leaseVersion) return cached.instances;
-    return manager.getRepository(ExecutionInstanceEntity).find({
+    if (cached !== undefined && cached.leaseVersion === execution.leaseVersion) return cached;
+    const instances = await manager.getRepository(ExecutionInstanceEntity).find({
       where: { executionId: execution.id },
       order: { position: 'ASC' },
     });
+    return { instances };
   }
 
   /** After a commit: the rows in memory are now what Postgres holds at the new lease_version. */
   private remember(tx: ExecutionTransaction): void {
-    const { execution, instances } = tx;
+    const { execution, instances, byId } = tx;
     this.instanceCache.delete(execution.id);
-    this.instanceCache.set(execution.id, { leaseVersion: execution.leaseVersion, instances });
+    this.instanceCache.set(execution.id, { leaseVersion: execution.leaseVersion, instances, byId });
     while (this.instanceCache.size > CACHED_EXECUTIONS) {
       const oldest = this.instanceCache.keys().next();
       if (oldest.done === true) break;

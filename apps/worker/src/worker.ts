@@ -84,7 +84,7 @@ export async function startWorker(
         prefix: config.WORKER_REDIS_PREFIX,
         holder: config.WORKER_ID,
       }),
-      results: new ResultCache(redis, config.WORKER_REDIS_PREFIX),
+      results: new ResultCache(config.WORKER_REDIS_PREFIX),
       logger,
     },
     {

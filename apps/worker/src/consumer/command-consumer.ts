@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { CallAbortedError } from '../agent/agent-driver';
 import type { CommandExecutor } from '../commands/command-executor';
 import type { ResultCache } from '../commands/result-cache';
-import { sleep, type InstanceLeases } from '../lease/instance-lease';
+import { InstanceLease, sleep, type InstanceLeases } from '../lease/instance-lease';
 import type { BatchingPublisher } from './batching-publisher';
 import { PartitionOffsetTracker } from './offset-tracker';
 
@@ -241,18 +241,21 @@ export class CommandConsumer {
     });
     const signal = this.abort.signal;
     try {
-      const cached = await this.infra(() => this.deps.results.get(command.commandId));
-      if (cached) return await this.replay(cached, log);
-
-      const lease = await this.deps.leases.acquire(command.instanceId, {
-        signal,
-        onWait: (holder) => log.info({ holder }, 'instance leased by another command; waiting'),
-      });
-      if (!lease) return 'abandoned';
+      // One round trip per try: the command's stored result if it already ran (here or on another
+      // worker, maybe while we waited), else the instance's lease.
+      const gate = await this.infra(() =>
+        this.deps.leases.acquire(command.instanceId, {
+          signal,
+          storedKey: this.deps.results.key(command.commandId),
+          onWait: (holder) => log.info({ holder }, 'instance leased by another command; waiting'),
+        }),
+      );
+      if (gate === null) return 'abandoned';
+      if (!(gate instanceof InstanceLease))
+        return await this.replay(this.deps.results.parse(gate.stored), log);
+      const lease = gate;
+      let released = false;
       try {
-        // Another worker may have finished this very command while we waited for the lease.
-        const finished = await this.infra(() => this.deps.results.get(command.commandId));
-        if (finished) return await this.replay(finished, log);
         lease.keepAlive(() =>
           log.warn('lost the instance lease while running; the agent idempotency keeps this safe'),
         );
@@ -263,7 +266,11 @@ export class CommandConsumer {
         } finally {
           this.releaseSlot();
         }
-        if (report.definitive) await this.infra(() => this.deps.results.put(report.result));
+        // The agent work is over: store a definitive result (a redelivery replays it) and free the
+        // instance in one round trip, then report.
+        const definitive = report.definitive ? this.deps.results.entry(report.result) : undefined;
+        await this.infra(() => lease.release(definitive));
+        released = true;
         await this.infra(() => this.deps.publisher.publish(resultMessage(report.result)));
         this.stats.executed += 1;
         log.info(
@@ -277,11 +284,13 @@ export class CommandConsumer {
         );
         return 'done';
       } finally {
-        await lease
-          .release()
-          .catch((error: unknown) =>
-            log.warn({ err: error }, 'could not release the lease; it expires by itself'),
-          );
+        if (!released) {
+          await lease
+            .release()
+            .catch((error: unknown) =>
+              log.warn({ err: error }, 'could not release the lease; it expires by itself'),
+            );
+        }
       }
     } catch (error) {
       if (error instanceof CallAbortedError || signal.aborted) {

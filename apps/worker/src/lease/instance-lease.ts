@@ -1,18 +1,38 @@
 import { randomUUID } from 'crypto';
 import type Redis from 'ioredis';
 
-// Both scripts act only if the caller still holds the lease (its token), so a worker whose lease
-// expired and was taken over can neither extend nor delete the new holder's lease.
+// Every script that touches a lease acts only if the caller still holds it (its token), so a worker
+// whose lease expired and was taken over can neither extend nor delete the new holder's lease.
 const RENEW_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0`;
+// KEYS[1] lease, KEYS[2] (optional) a result to store first; ARGV token, result, its TTL in seconds.
 const RELEASE_SCRIPT = `
+if #KEYS > 1 then
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+end
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0`;
+// KEYS[1] lease, KEYS[2] (optional) the command's stored result; ARGV token, TTL in ms. A stored result
+// wins over the lease: the command already ran (here or on another worker) and is only re-reported.
+const ACQUIRE_SCRIPT = `
+if #KEYS > 1 then
+  local stored = redis.call('GET', KEYS[2])
+  if stored then return {'stored', stored} end
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return {'leased'} end
+return {'held', redis.call('GET', KEYS[1]) or ''}`;
+
+/** A value to write under `key` for `ttlSeconds` (a command's definitive result). */
+export interface StoredValue {
+  key: string;
+  value: string;
+  ttlSeconds: number;
+}
 
 export interface LeaseOptions {
   /** Lease lifetime; a crashed holder's lease frees itself after this long. */
@@ -37,16 +57,14 @@ export class InstanceLeases {
   }
 
   async tryAcquire(instanceId: string): Promise<InstanceLease | null> {
-    const token = `${this.options.holder}:${randomUUID()}`;
-    const key = this.key(instanceId);
-    const set = await this.redis.set(key, token, 'PX', this.options.ttlMs, 'NX');
-    if (set !== 'OK') return null;
-    return new InstanceLease(this.redis, key, token, this.options.ttlMs);
+    const attempt = await this.attempt(instanceId, undefined);
+    return attempt.kind === 'leased' ? attempt.lease : null;
   }
 
   /**
-   * Waits for the lease, polling with backoff (up to `maxPollMs` between tries). Returns null when
-   * `signal` aborts first.
+   * Waits for the lease, polling with backoff (up to `maxPollMs` between tries). With `storedKey`, each
+   * try first looks for a value stored there (a command's result) in the same round trip, and returns it
+   * instead of a lease if it exists. Returns null when `signal` aborts first.
    */
   async acquire(
     instanceId: string,
@@ -54,21 +72,53 @@ export class InstanceLeases {
       signal,
       maxPollMs = 1000,
       onWait,
-    }: { signal?: AbortSignal; maxPollMs?: number; onWait?: (holder: string | null) => void } = {},
-  ): Promise<InstanceLease | null> {
+      storedKey,
+    }: {
+      signal?: AbortSignal;
+      maxPollMs?: number;
+      onWait?: (holder: string | null) => void;
+      storedKey?: string;
+    } = {},
+  ): Promise<InstanceLease | { stored: string } | null> {
     let pollMs = 50;
     let reported = false;
     for (;;) {
       if (signal?.aborted) return null;
-      const lease = await this.tryAcquire(instanceId);
-      if (lease) return lease;
+      const attempt = await this.attempt(instanceId, storedKey);
+      if (attempt.kind === 'leased') return attempt.lease;
+      if (attempt.kind === 'stored') return { stored: attempt.stored };
       if (!reported && onWait) {
         reported = true;
-        onWait(await this.redis.get(this.key(instanceId)));
+        onWait(attempt.holder);
       }
       await sleep(pollMs, signal);
       pollMs = Math.min(maxPollMs, pollMs * 2);
     }
+  }
+
+  private async attempt(
+    instanceId: string,
+    storedKey: string | undefined,
+  ): Promise<
+    | { kind: 'leased'; lease: InstanceLease }
+    | { kind: 'stored'; stored: string }
+    | { kind: 'held'; holder: string | null }
+  > {
+    const token = `${this.options.holder}:${randomUUID()}`;
+    const key = this.key(instanceId);
+    const keys = storedKey === undefined ? [key] : [key, storedKey];
+    const reply = (await this.redis.eval(
+      ACQUIRE_SCRIPT,
+      keys.length,
+      ...keys,
+      token,
+      this.options.ttlMs,
+    )) as [string, string?];
+    if (reply[0] === 'leased') {
+      return { kind: 'leased', lease: new InstanceLease(this.redis, key, token, this.options.ttlMs) };
+    }
+    if (reply[0] === 'stored') return { kind: 'stored', stored: reply[1] ?? '' };
+    return { kind: 'held', holder: reply[1] || null };
   }
 }
 
@@ -111,9 +161,25 @@ export class InstanceLease {
     this.renewTimer.unref();
   }
 
-  async release(): Promise<boolean> {
+  /**
+   * Deletes the lease if still held. With `store`, first writes that value (a definitive result), in the
+   * same round trip: a redelivered command finds the result the moment the instance is free again.
+   */
+  async release(store?: StoredValue): Promise<boolean> {
     this.stopRenewing();
-    return (await this.redis.eval(RELEASE_SCRIPT, 1, this.key, this.token)) === 1;
+    const reply =
+      store === undefined
+        ? await this.redis.eval(RELEASE_SCRIPT, 1, this.key, this.token)
+        : await this.redis.eval(
+            RELEASE_SCRIPT,
+            2,
+            this.key,
+            store.key,
+            this.token,
+            store.value,
+            store.ttlSeconds,
+          );
+    return reply === 1;
   }
 
   private stopRenewing(): void {

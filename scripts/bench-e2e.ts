@@ -15,7 +15,7 @@ import { execFile } from 'child_process';
 import { promisify } from 'util';
 import { Client } from 'pg';
 import { ExecutionStatus, type UpgradeExecutionView } from '@upshift/contracts';
-import { CpuMeter, formatCpuReport, type CpuGroup } from '@upshift/testing';
+import { CpuMeter, formatCpuReport, LOCAL_SERVER_CPU_GROUPS, type CpuGroup } from '@upshift/testing';
 import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '../apps/e2e/src';
 
 const run = promisify(execFile);
@@ -30,13 +30,6 @@ const MAX_UNAVAILABLE = option('max-unavailable', 25);
 const WORKERS = option('workers', 2);
 const CONCURRENCY = option('concurrency', 256);
 const PGBENCH_SECONDS = option('pgbench-seconds', 15);
-const TERMINAL = new Set<string>([
-  ExecutionStatus.COMPLETED,
-  ExecutionStatus.FAILED,
-  ExecutionStatus.ROLLED_BACK,
-  ExecutionStatus.CANCELLED,
-]);
-
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
 async function committedTransactions(databaseUrl: string): Promise<number> {
@@ -57,36 +50,34 @@ async function committedTransactions(databaseUrl: string): Promise<number> {
 }
 
 /**
- * Resolves with the execution's terminal status from its ExecutionStatusChanged event, reporting the
- * completed count every 5 s. Fails if nothing moves for two minutes.
+ * Resolves with the execution's terminal status from upgrade.progress, reporting the completed count
+ * every 5 s. Fails if nothing moves for two minutes.
  */
 function terminalStatus(
   follower: ProgressFollower,
   executionId: string,
   report: (completed: number, batch: number) => void,
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let completed = 0;
-    let batch = 0;
-    let lastEventAt = Date.now();
-    const finish = (settle: () => void) => {
-      clearInterval(ticker);
-      off();
-      settle();
-    };
-    const off = follower.on((event) => {
-      if (event.executionid !== executionId) return;
-      lastEventAt = Date.now();
-      const data = event.data;
-      if (data.kind === 'InstanceStatusChanged' && data.to === 'COMPLETED') completed += 1;
-      if (data.kind === 'BatchStarted') batch = data.batch;
-      if (data.kind === 'ExecutionStatusChanged' && TERMINAL.has(data.to)) finish(() => resolve(data.to));
-    });
-    const ticker = setInterval(() => {
+  let completed = 0;
+  let batch = 0;
+  let lastEventAt = Date.now();
+  const off = follower.on((event) => {
+    if (event.executionid !== executionId) return;
+    lastEventAt = Date.now();
+    if (event.data.kind === 'InstanceStatusChanged' && event.data.to === 'COMPLETED') completed += 1;
+    if (event.data.kind === 'BatchStarted') batch = event.data.batch;
+  });
+  let ticker: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    ticker = setInterval(() => {
       if (Date.now() - lastEventAt > 120_000)
-        finish(() => reject(new Error(`no progress event for ${executionId} in 120 s`)));
+        reject(new Error(`no progress event for ${executionId} in 120 s`));
       else report(completed, batch);
     }, 5000);
+  });
+  return Promise.race([follower.terminalStatus(executionId), stalled]).finally(() => {
+    clearInterval(ticker);
+    off();
   });
 }
 
@@ -150,8 +141,7 @@ function cpuGroups(stack: Stack): CpuGroup[] {
     { name: `workers (${workers.size})`, matches: (p) => workers.has(p.pid) },
     { name: 'registry', matches: (p) => p.pid === pidOf(stack.registry) },
     { name: 'this process: broker, fleet, feed', matches: (p) => p.pid === process.pid },
-    { name: 'postgres', matches: (p) => p.comm === 'postgres' },
-    { name: 'redis', matches: (p) => p.comm === 'redis-server' },
+    ...LOCAL_SERVER_CPU_GROUPS,
   ];
 }
 
@@ -211,7 +201,7 @@ async function main(): Promise<number> {
     // orchestrator build and send the whole 10,000-instance view (1.6 MB) twice a second, work that
     // competes with the rollout on the same two cores and that no user of the stream causes.
     const ending = terminalStatus(follower, execution.id, (done, batch) =>
-      log(`  IN_PROGRESS: ${done}/${INSTANCES} completed, batch ${batch}`),
+      log(`  ${done}/${INSTANCES} completed, batch ${batch}`),
     );
     ending.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     await client.operate(execution.id, 'start');

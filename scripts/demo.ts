@@ -20,6 +20,7 @@ import {
   type ProgressEvent,
   type UpgradeExecutionView,
 } from '@upshift/contracts';
+import { isTerminal } from '@upshift/domain';
 import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '../apps/e2e/src';
 
 const args = process.argv.slice(2);
@@ -31,12 +32,6 @@ const option = (name: string, fallback: number) => {
 
 const INSTANCES = option('instances', 20);
 const TTY = process.stdout.isTTY === true;
-const TERMINAL = new Set<string>([
-  ExecutionStatus.COMPLETED,
-  ExecutionStatus.FAILED,
-  ExecutionStatus.ROLLED_BACK,
-  ExecutionStatus.CANCELLED,
-]);
 
 /** The seed's CANARY example (003_80792d209f99bb6f.txt), ids filled in by the caller. */
 const SEED_CANARY_EXAMPLE = {
@@ -235,15 +230,15 @@ async function runExecution(
         .operate(created.id, 'promote-canary')
         .catch((error: unknown) => say(`  promote failed: ${String(error)}`));
     }
-    if (data.kind === 'ExecutionStatusChanged' && TERMINAL.has(data.to)) finished(data.to);
   };
   for (const event of follower.eventsOf(created.id)) onEvent(event);
   const unsubscribe = follower.on(onEvent);
+  void follower.terminalStatus(created.id).then(finished);
   await client.operate(created.id, 'start');
   // Progress events drive the display; polling the REST view is only a safety net.
   const poll = setInterval(() => {
     client.get(created.id).then(
-      (view) => TERMINAL.has(view.status) && finished(view.status),
+      (view) => isTerminal(view.status) && finished(view.status),
       () => undefined,
     );
   }, 5000);

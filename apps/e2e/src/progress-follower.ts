@@ -1,11 +1,13 @@
 import { randomUUID } from 'crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { isTerminal } from '@upshift/domain';
 import {
   isProgressEventType,
   parseEnvelope,
   ProgressEventSchema,
   Topics,
   type EventEnvelope,
+  type ExecutionStatus,
   type ProgressEvent,
 } from '@upshift/contracts';
 
@@ -46,6 +48,28 @@ export class ProgressFollower {
   on(listener: (event: EventEnvelope<ProgressEvent>) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves with the execution's terminal status once its ExecutionStatusChanged to one arrives (or has). */
+  terminalStatus(executionId: string): Promise<ExecutionStatus> {
+    const terminal = (event: EventEnvelope<ProgressEvent>): ExecutionStatus | null =>
+      event.executionid === executionId &&
+      event.data.kind === 'ExecutionStatusChanged' &&
+      isTerminal(event.data.to)
+        ? event.data.to
+        : null;
+    return new Promise((resolve) => {
+      for (const event of this.eventsOf(executionId)) {
+        const status = terminal(event);
+        if (status !== null) return resolve(status);
+      }
+      const off = this.on((event) => {
+        const status = terminal(event);
+        if (status === null) return;
+        off();
+        resolve(status);
+      });
+    });
   }
 
   eventsOf(executionId: string): EventEnvelope<ProgressEvent>[] {

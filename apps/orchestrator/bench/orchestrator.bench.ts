@@ -29,7 +29,13 @@ import {
 } from '@upshift/contracts';
 import type { InstanceCommand, InstanceCommandResult } from '@upshift/contracts';
 import { createKafka } from '@upshift/messaging';
-import { CpuMeter, createTestDatabase, createTestRedis, formatCpuReport } from '@upshift/testing';
+import {
+  CpuMeter,
+  createTestDatabase,
+  createTestRedis,
+  formatCpuReport,
+  LOCAL_SERVER_CPU_GROUPS,
+} from '@upshift/testing';
 import { AgentFleet } from '../test/support/agent-fleet';
 
 const EXECUTIONS = Number(process.env['BENCH_EXECUTIONS'] ?? 20);
@@ -337,8 +343,7 @@ async function main(): Promise<void> {
       { name: 'broker', matches: (p) => p.pid === brokerChild?.pid },
       { name: 'registry', matches: (p) => p.pid === registryChild?.pid },
       { name: 'this process: bench worker, agents', matches: (p) => p.pid === process.pid },
-      { name: 'postgres', matches: (p) => p.comm === 'postgres' },
-      { name: 'redis', matches: (p) => p.comm === 'redis-server' },
+      ...LOCAL_SERVER_CPU_GROUPS,
     ]);
     const t0 = Date.now();
     await mapLimit(ids, 20, (id) => http('POST', `${api}/upgrades/${id}/start`));

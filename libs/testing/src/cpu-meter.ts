@@ -2,12 +2,7 @@ import { execFileSync } from 'child_process';
 import { readdirSync, readFileSync } from 'fs';
 import { availableParallelism } from 'os';
 
-/**
- * Where a benchmark's CPU goes, per process group, from Linux's /proc: the user+system time each group's
- * processes used between `start()` and `stop()`, and how busy the whole machine was. It answers the
- * question a throughput figure raises on a small machine: is the run CPU-bound, and what would it take
- * (CPU per unit of work) to go faster? Linux only; elsewhere `CpuMeter.supported` is false.
- */
+/** A named set of processes whose CPU time is added up. */
 export interface CpuGroup {
   name: string;
   /** Matches a process by its pid, `comm` (e.g. `postgres`) and command line. */
@@ -23,11 +18,23 @@ export interface CpuReport {
   groups: { name: string; seconds: number }[];
 }
 
+/** The machine's own servers, which every benchmark here runs against. */
+export const LOCAL_SERVER_CPU_GROUPS: readonly CpuGroup[] = [
+  { name: 'postgres', matches: (p) => p.comm === 'postgres' },
+  { name: 'redis', matches: (p) => p.comm === 'redis-server' },
+];
+
 interface ProcessSample {
   group: string;
   ticks: number;
 }
 
+/**
+ * Where a benchmark's CPU goes, per process group, from Linux's /proc: the user+system time each group's
+ * processes used between `start()` and `stop()`, and how busy the whole machine was. It answers the
+ * question a throughput figure raises on a small machine: is the run CPU-bound, and what would it take
+ * (CPU per unit of work) to go faster? Linux only; elsewhere `CpuMeter.supported` is false.
+ */
 export class CpuMeter {
   static readonly supported = safeRead('/proc/stat') !== null;
   private static ticksPerSecond: number | null = null;
@@ -35,12 +42,12 @@ export class CpuMeter {
   private constructor(
     private readonly groups: readonly CpuGroup[],
     private readonly startedAt: number,
-    private readonly machineStart: { busy: number; all: number },
+    private readonly machineBusyStart: number,
     private readonly processStart: Map<number, ProcessSample>,
   ) {}
 
   static start(groups: readonly CpuGroup[]): CpuMeter {
-    return new CpuMeter(groups, Date.now(), machineTicks(), sampleProcesses(groups));
+    return new CpuMeter(groups, Date.now(), machineBusyTicks(), sampleProcesses(groups));
   }
 
   /**
@@ -49,14 +56,13 @@ export class CpuMeter {
    */
   stop(): CpuReport {
     const hz = CpuMeter.hz();
-    const machine = machineTicks();
     const now = sampleProcesses(this.groups);
     const byGroup = new Map<string, number>(this.groups.map((g) => [g.name, 0]));
     for (const [pid, sample] of now) {
       const before = this.processStart.get(pid)?.ticks ?? 0;
       byGroup.set(sample.group, (byGroup.get(sample.group) ?? 0) + (sample.ticks - before) / hz);
     }
-    const machineBusySeconds = (machine.busy - this.machineStart.busy) / hz;
+    const machineBusySeconds = (machineBusyTicks() - this.machineBusyStart) / hz;
     const claimed = [...byGroup.values()].reduce((a, b) => a + b, 0);
     return {
       wallSeconds: (Date.now() - this.startedAt) / 1000,
@@ -97,13 +103,12 @@ export function formatCpuReport(report: CpuReport, units: number, unitName: stri
   ];
 }
 
-function machineTicks(): { busy: number; all: number } {
+function machineBusyTicks(): number {
   const line = (safeRead('/proc/stat') ?? '').split('\n', 1)[0] ?? '';
   const fields = line.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
   const all = fields.slice(0, 8).reduce((a, b) => a + b, 0);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  return { busy: all - idle, all };
+  return all - (fields[3] ?? 0) - (fields[4] ?? 0);
 }
 
 function sampleProcesses(groups: readonly CpuGroup[]): Map<number, ProcessSample> {

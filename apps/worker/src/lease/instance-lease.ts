@@ -167,18 +167,9 @@ export class InstanceLease {
    */
   async release(store?: StoredValue): Promise<boolean> {
     this.stopRenewing();
-    const reply =
-      store === undefined
-        ? await this.redis.eval(RELEASE_SCRIPT, 1, this.key, this.token)
-        : await this.redis.eval(
-            RELEASE_SCRIPT,
-            2,
-            this.key,
-            store.key,
-            this.token,
-            store.value,
-            store.ttlSeconds,
-          );
+    const keys = store === undefined ? [this.key] : [this.key, store.key];
+    const args = store === undefined ? [] : [store.value, store.ttlSeconds];
+    const reply = await this.redis.eval(RELEASE_SCRIPT, keys.length, ...keys, this.token, ...args);
     return reply === 1;
   }
 

@@ -7,8 +7,7 @@
  * each way, produce latency per send() (p50/p99), and the CPU seconds spent by the broker process
  * (from /proc/<pid>/stat) and by this client process (process.cpuUsage()) in each phase.
  *
- * Options (environment): BENCH_MESSAGES (200000), BENCH_BATCH (500), BENCH_MESSAGE_BYTES (1024),
- * BENCH_IN_FLIGHT (concurrent send() calls, 1), BENCH_FSYNC (the broker's --fsync, interval).
+ * Options: `npm run bench:broker -- --help` (the BENCH_* variables still work as defaults).
  */
 import { type ChildProcess, execFileSync, spawn } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
@@ -16,12 +15,46 @@ import * as os from 'os';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
+import { defineCli, runCli } from '@upshift/testing';
 
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
-const BATCH = Number(process.env.BENCH_BATCH ?? 500);
-const MESSAGE_BYTES = Number(process.env.BENCH_MESSAGE_BYTES ?? 1024);
-const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 1);
-const FSYNC = process.env.BENCH_FSYNC ?? 'interval';
+const BROKER_BENCH_CLI = defineCli({
+  command: 'npm run bench:broker --',
+  summary:
+    'Throughput of the embedded broker (its CLI in a child process) with kafkajs: produce, then consume\n' +
+    'everything back; messages/s, MB/s, produce latency per send() and CPU seconds of each side.',
+  options: {
+    messages: { type: 'integer', default: 200_000, min: 1, env: 'BENCH_MESSAGES', description: 'messages' },
+    batch: { type: 'integer', default: 500, min: 1, env: 'BENCH_BATCH', description: 'messages per send()' },
+    'message-bytes': {
+      type: 'integer',
+      default: 1024,
+      min: 1,
+      env: 'BENCH_MESSAGE_BYTES',
+      description: 'bytes per message',
+    },
+    'in-flight': {
+      type: 'integer',
+      default: 1,
+      min: 1,
+      env: 'BENCH_IN_FLIGHT',
+      description: 'concurrent send() calls',
+    },
+    fsync: {
+      type: 'enum',
+      values: ['always', 'interval', 'never'],
+      default: 'interval',
+      env: 'BENCH_FSYNC',
+      description: "the broker's --fsync",
+    },
+  },
+});
+// Before anything starts: --help and a wrong flag end the process here.
+const { values: options } = runCli(BROKER_BENCH_CLI);
+const MESSAGES = options.messages;
+const BATCH = options.batch;
+const MESSAGE_BYTES = options['message-bytes'];
+const IN_FLIGHT = options['in-flight'];
+const FSYNC = options.fsync;
 const PARTITIONS = 3;
 const TOPIC = 'bench.broker';
 const ROOT = path.join(__dirname, '..', '..', '..');

@@ -1,13 +1,14 @@
 import { randomUUID } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import * as tls from 'tls';
 import type { BrokerContext } from './api/handler';
 import { ProducerIdAllocator } from './api/producer-id-allocator';
 import { GroupCoordinator } from './group/group-coordinator';
 import { type FsyncPolicy, LogManager } from './log/log-manager';
 import { type Logger, silentLogger } from './logger';
 import { OffsetStore } from './offsets/offset-store';
-import { loadSaslUsers } from './server/sasl-users';
+import { loadSaslUsers } from './sasl/users';
 import { BrokerServer } from './server/server';
 
 export interface BrokerOptions {
@@ -24,8 +25,13 @@ export interface BrokerOptions {
   defaultPartitions?: number;
   fsync?: FsyncPolicy;
   fsyncIntervalMs?: number;
-  /** Turns on SASL/PLAIN; see server/sasl-users.ts for the format. Off when absent. */
+  /**
+   * Turns on SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); see sasl/users.ts for the file's format.
+   * Off when absent.
+   */
   saslUsersFile?: string;
+  /** Serve TLS instead of plain TCP (SSL, or SASL_SSL with saslUsersFile): PEM files. */
+  tls?: { certFile: string; keyFile: string };
   logger?: Logger;
   nodeId?: number;
   /** group.initial.rebalance.delay.ms; default 0 (Kafka: 3000) so tests form groups at once. */
@@ -34,6 +40,8 @@ export interface BrokerOptions {
   groupMinSessionTimeoutMs?: number;
   /** socket.request.max.bytes; default 100 MiB as in Kafka. */
   maxFrameBytes?: number;
+  /** With SASL on, the largest frame before authentication (sasl.server.max.receive.size); 1 MiB. */
+  maxPreAuthFrameBytes?: number;
   /** message.max.bytes; default 1 MiB + overhead as in Kafka. */
   maxMessageBytes?: number;
 }
@@ -60,6 +68,22 @@ async function loadClusterId(dataDir: string): Promise<string> {
 }
 
 /**
+ * Reads the PEM certificate and key, and checks that they load (and match) before any log file is
+ * opened, so that a bad pair fails start-up cleanly with the file names.
+ */
+async function readTlsFiles(files: { certFile: string; keyFile: string }): Promise<tls.TlsOptions> {
+  const options = { cert: await fs.readFile(files.certFile), key: await fs.readFile(files.keyFile) };
+  try {
+    tls.createSecureContext(options);
+  } catch (err) {
+    throw new Error(
+      `TLS certificate ${files.certFile} and key ${files.keyFile} do not load: ${(err as Error).message}`,
+    );
+  }
+  return options;
+}
+
+/**
  * Starts the embedded single-node Kafka broker: storage under dataDir, a TCP listener speaking the
  * Kafka protocol (see api/versions.ts for what), and the group coordinator.
  */
@@ -70,6 +94,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   await fs.mkdir(opts.dataDir, { recursive: true });
   const clusterId = await loadClusterId(opts.dataDir);
   const saslUsers = opts.saslUsersFile ? await loadSaslUsers(opts.saslUsersFile) : null;
+  const tlsOptions = opts.tls ? await readTlsFiles(opts.tls) : undefined;
   const logs = await LogManager.open({
     dataDir: opts.dataDir,
     fsync: opts.fsync ?? 'interval',
@@ -107,10 +132,15 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     logger,
     saslUsers,
   };
-  const server = new BrokerServer(context, {
-    maxFrameBytes: opts.maxFrameBytes ?? 100 * 1024 * 1024,
-    maxQueuedRequests: 64,
-  });
+  const server = new BrokerServer(
+    context,
+    {
+      maxFrameBytes: opts.maxFrameBytes ?? 100 * 1024 * 1024,
+      maxPreAuthFrameBytes: opts.maxPreAuthFrameBytes ?? 1024 * 1024,
+      maxQueuedRequests: 64,
+    },
+    tlsOptions,
+  );
   let bound: { port: number; host: string };
   try {
     bound = await server.listen(opts.port, host);
@@ -130,6 +160,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
       advertised: `${advertisedHost}:${bound.port}`,
       dataDir: opts.dataDir,
       sasl: saslUsers !== null,
+      tls: tlsOptions !== undefined,
       clusterId,
     },
     `listening on ${bound.host}:${bound.port}`,

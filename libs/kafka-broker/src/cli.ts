@@ -5,7 +5,16 @@ import { jsonLogger } from './logger';
 
 const USAGE = `usage: npm run broker -- --port 9092 --data-dir .data/kafka [--host 127.0.0.1]
   [--advertised-host HOST] [--partitions 1] [--no-auto-create-topics]
-  [--fsync always|interval|never] [--sasl-users FILE] [--log-level debug|info|warn|error]`;
+  [--fsync always|interval|never] [--sasl-users FILE] [--tls-cert FILE --tls-key FILE]
+  [--log-level debug|info|warn|error]
+
+  --sasl-users FILE   turn on SASL with these users: PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512.
+                      JSON {"user":"password"} or user:password lines; SCRAM keys are derived
+                      (salted) at start-up. Before authenticating, a client may send frames of
+                      at most 1 MiB.
+  --tls-cert FILE     serve TLS with this PEM certificate (chain); needs --tls-key.
+  --tls-key FILE      the certificate's PEM private key (unencrypted).
+                      Both --sasl-users and --tls-*: SASL_SSL. Only --tls-*: SSL.`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -18,6 +27,8 @@ async function main(): Promise<void> {
       'no-auto-create-topics': { type: 'boolean', default: false },
       fsync: { type: 'string', default: 'interval' },
       'sasl-users': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', default: false },
     },
@@ -36,6 +47,10 @@ async function main(): Promise<void> {
     throw new Error(`--partitions must be a positive integer\n${USAGE}`);
   if (!['always', 'interval', 'never'].includes(fsync))
     throw new Error(`--fsync must be always, interval or never\n${USAGE}`);
+  const tlsCert = values['tls-cert'];
+  const tlsKey = values['tls-key'];
+  if ((tlsCert === undefined) !== (tlsKey === undefined))
+    throw new Error(`--tls-cert and --tls-key go together\n${USAGE}`);
   if (!['debug', 'info', 'warn', 'error'].includes(level))
     throw new Error(`--log-level must be debug, info, warn or error\n${USAGE}`);
 
@@ -49,6 +64,7 @@ async function main(): Promise<void> {
     autoCreateTopics: !values['no-auto-create-topics'],
     fsync,
     saslUsersFile: values['sasl-users'],
+    tls: tlsCert && tlsKey ? { certFile: tlsCert, keyFile: tlsKey } : undefined,
     logger,
   });
   // The JSON line above is for log collectors; this one is for people and scripts waiting on start-up.

@@ -1,5 +1,6 @@
 export { startBroker, type BrokerOptions, type RunningBroker } from './broker';
 export type { Logger } from './logger';
+export { createDevCertificates, type DevCertificates } from './tls/dev-certificates';
 export { SUPPORTED_APIS, ApiKey, type ApiVersionRange } from './api/versions';
 export {
   buildRecordBatch,

@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel as KafkaLogLevel } from 'kafkajs';
 import type { KafkaConfig, LogEntry, Producer, ProducerConfig } from 'kafkajs';
+import type { KafkaSecurity } from './kafka-security';
 import { defaultLogger } from './logger';
 import type { Logger } from './logger';
 
@@ -30,6 +31,11 @@ export interface CreateKafkaOptions {
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
   retry?: KafkaConfig['retry'];
+  /**
+   * SASL and TLS, from kafkaSecurityFromEnv() in a service. Never read from the environment here:
+   * whoever builds the client decides, so tests and tools get PLAINTEXT unless they ask.
+   */
+  security?: KafkaSecurity;
 }
 
 const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -59,6 +65,7 @@ export function createKafka(options: CreateKafkaOptions): Kafka {
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     retry: options.retry ?? { initialRetryTime: 100, retries: 8 },
+    ...options.security,
   });
 }
 

@@ -1,4 +1,5 @@
 import { ErrorCode } from '../protocol/error-codes';
+import { SASL_MECHANISMS } from '../sasl/users';
 import { MessageSchema, NEVER_FLEXIBLE } from '../protocol/schema';
 import { defineApi } from './handler';
 import { ApiKey } from './versions';
@@ -27,11 +28,12 @@ const response = new MessageSchema<SaslHandshakeResponse>(
   NEVER_FLEXIBLE,
 );
 
-export const SUPPORTED_MECHANISMS = ['PLAIN'];
+const SUPPORTED_MECHANISMS = [...SASL_MECHANISMS];
 
 /**
- * v1: SaslAuthenticate requests follow. v0 (kafka-python): the next frame is a bare SASL token
- * without a request header, answered by a bare token (see server/connection.ts).
+ * Starts the exchange of the chosen mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). v1:
+ * SaslAuthenticate requests follow. v0 (kafka-python): the next frames are bare SASL tokens
+ * without a request header, each answered by a bare token (see server/connection.ts).
  */
 export const saslHandshakeApi = defineApi<SaslHandshakeRequest, SaslHandshakeResponse>({
   apiKey: ApiKey.SaslHandshake,
@@ -41,9 +43,11 @@ export const saslHandshakeApi = defineApi<SaslHandshakeRequest, SaslHandshakeRes
     if (!ctx.broker.saslUsers) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
     if (ctx.sasl.stage !== 'none')
       return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: SUPPORTED_MECHANISMS };
-    if (!SUPPORTED_MECHANISMS.includes(req.mechanism)) {
+    const exchange = ctx.broker.saslUsers.startExchange(req.mechanism);
+    if (!exchange) {
       return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: SUPPORTED_MECHANISMS };
     }
+    ctx.sasl.exchange = exchange;
     ctx.sasl.stage = ctx.header.apiVersion === 0 ? 'raw' : 'authenticate';
     return { errorCode: ErrorCode.NONE, mechanisms: SUPPORTED_MECHANISMS };
   },

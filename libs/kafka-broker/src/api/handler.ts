@@ -3,6 +3,8 @@ import type { Logger } from '../logger';
 import type { LogManager } from '../log/log-manager';
 import type { OffsetStore } from '../offsets/offset-store';
 import type { RequestHeader } from '../protocol/headers';
+import type { SaslExchange } from '../sasl/exchange';
+import type { SaslUsers } from '../sasl/users';
 import type { MessageSchema } from '../protocol/schema';
 import type { ProducerIdAllocator } from './producer-id-allocator';
 
@@ -25,13 +27,16 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   readonly producerIds: ProducerIdAllocator;
   readonly logger: Logger;
-  readonly saslUsers: ReadonlyMap<string, string> | null;
+  /** SASL users (PLAIN and SCRAM); null when SASL is off. */
+  readonly saslUsers: SaslUsers | null;
 }
 
 /** Per-connection SASL progress; only the SASL handlers and the connection touch it. */
 export interface SaslSession {
-  /** 'none' until a handshake; 'raw' after SaslHandshake v0 (next frame is a bare PLAIN token). */
+  /** 'none' until a handshake; 'raw' after SaslHandshake v0 (the next frames are bare SASL tokens). */
   stage: 'none' | 'authenticate' | 'raw' | 'done';
+  /** The mechanism's exchange, from the handshake until authentication ends. */
+  exchange: SaslExchange | null;
   principal: string | null;
   /** Set by a failed authentication: the connection closes after sending the response. */
   closeAfterResponse: boolean;

@@ -1,6 +1,5 @@
 import type { Socket } from 'net';
 import { apiVersionsBody, apiVersionsResponse } from '../api/18-api-versions';
-import { verifyPlain } from '../api/36-sasl-authenticate';
 import type { BrokerContext, RequestContext, SaslSession } from '../api/handler';
 import { HANDLERS } from '../api/index';
 import { ApiKey, apiRange, isSupported } from '../api/versions';
@@ -12,6 +11,11 @@ import { FrameDecoder } from './frame-decoder';
 
 export interface ConnectionOptions {
   maxFrameBytes: number;
+  /**
+   * With SASL on, the largest frame accepted before the client has authenticated (Kafka's
+   * sasl.server.max.receive.size): an anonymous peer cannot make the broker buffer maxFrameBytes.
+   */
+  maxPreAuthFrameBytes: number;
   /** Stop reading from a client while this many requests wait to be processed. */
   maxQueuedRequests: number;
 }
@@ -36,7 +40,12 @@ export class Connection {
   private processing = false;
   private closed = false;
   private readonly abort = new AbortController();
-  private readonly sasl: SaslSession = { stage: 'none', principal: null, closeAfterResponse: false };
+  private readonly sasl: SaslSession = {
+    stage: 'none',
+    exchange: null,
+    principal: null,
+    closeAfterResponse: false,
+  };
   readonly clientHost: string;
 
   constructor(
@@ -45,7 +54,12 @@ export class Connection {
     private readonly opts: ConnectionOptions,
     private readonly onClose: (c: Connection) => void,
   ) {
-    this.decoder = new FrameDecoder(opts.maxFrameBytes);
+    this.decoder = broker.saslUsers
+      ? new FrameDecoder(
+          Math.min(opts.maxPreAuthFrameBytes, opts.maxFrameBytes),
+          'sasl.server.max.receive.size',
+        )
+      : new FrameDecoder(opts.maxFrameBytes);
     this.clientHost = socket.remoteAddress ?? 'unknown';
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -95,6 +109,7 @@ export class Connection {
   private async process(frame: Buffer): Promise<void> {
     if (this.sasl.stage === 'raw') {
       this.rawSaslToken(frame);
+      this.afterSaslStep();
       return;
     }
     const r = new Reader(frame);
@@ -125,6 +140,13 @@ export class Connection {
     handler.response.encode(w, header.apiVersion, response);
     this.send(w);
     if (this.sasl.closeAfterResponse) this.socket.end();
+    this.afterSaslStep();
+  }
+
+  /** Once authenticated, frames may be as large as for any client (the pre-auth cap is lifted). */
+  private afterSaslStep(): void {
+    if (this.sasl.stage === 'done' && this.decoder.maxFrameBytes !== this.opts.maxFrameBytes)
+      this.decoder.raiseLimit(this.opts.maxFrameBytes);
   }
 
   /**
@@ -149,20 +171,34 @@ export class Connection {
     this.send(w);
   }
 
-  /** SaslHandshake v0: the token comes as a bare frame and the answer is a bare (empty) frame. */
+  /**
+   * After SaslHandshake v0 every frame is a bare token of the exchange, answered by a bare frame
+   * (PLAIN: one empty answer; SCRAM: server-first, then server-final). A failure just closes the
+   * connection, as Kafka does: v0 has no way to carry an error.
+   */
   private rawSaslToken(frame: Buffer): void {
-    const users = this.broker.saslUsers;
-    const user = users ? verifyPlain(frame, users) : null;
-    if (!user) {
-      this.broker.logger.warn({ clientHost: this.clientHost }, 'SASL/PLAIN authentication failed');
+    const exchange = this.sasl.exchange;
+    const step = exchange ? exchange.step(frame) : null;
+    if (!step || step.kind === 'failed') {
+      this.broker.logger.warn(
+        { clientHost: this.clientHost, mechanism: exchange?.mechanism, reason: step?.reason },
+        'SASL authentication failed',
+      );
       this.socket.end();
       this.closed = true;
       return;
     }
-    this.sasl.stage = 'done';
-    this.sasl.principal = user;
-    const w = new Writer(8);
-    w.int32(0);
+    if (step.kind === 'done') {
+      this.sasl.stage = 'done';
+      this.sasl.exchange = null;
+      this.sasl.principal = step.principal;
+      this.broker.logger.info(
+        { user: step.principal, mechanism: exchange?.mechanism, clientHost: this.clientHost },
+        'SASL authenticated',
+      );
+    }
+    const w = new Writer(8 + step.response.length);
+    w.int32(0).raw(step.response);
     this.send(w);
   }
 

@@ -37,4 +37,17 @@ describe('FrameDecoder', () => {
       FrameTooLargeError,
     );
   });
+
+  it('names the limit it applies, and takes larger frames once the limit is raised', () => {
+    const frame = Buffer.from([0, 0, 0, 150, ...Buffer.alloc(150)]);
+    const preAuth = new FrameDecoder(100, 'sasl.server.max.receive.size');
+    expect(() => preAuth.push(frame)).toThrow(
+      /150 bytes .* 100-byte limit \(sasl\.server\.max\.receive\.size\)/,
+    );
+
+    const raised = new FrameDecoder(100, 'sasl.server.max.receive.size');
+    raised.raiseLimit(1000);
+    expect(raised.maxFrameBytes).toBe(1000);
+    expect(raised.push(frame).map((f) => f.length)).toEqual([150]);
+  });
 });

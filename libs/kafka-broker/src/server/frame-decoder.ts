@@ -3,8 +3,8 @@
  * as they arrive and joined once per frame, so a large frame is copied once, not once per chunk.
  */
 export class FrameTooLargeError extends Error {
-  constructor(size: number, max: number) {
-    super(`frame of ${size} bytes is larger than the ${max}-byte limit (socket.request.max.bytes)`);
+  constructor(size: number, max: number, setting: string) {
+    super(`frame of ${size} bytes is larger than the ${max}-byte limit (${setting})`);
     this.name = 'FrameTooLargeError';
   }
 }
@@ -14,7 +14,21 @@ export class FrameDecoder {
   private buffered = 0;
   private needed = -1;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** `setting` names the limit in errors: Kafka's setting of the same meaning. */
+  constructor(
+    private limit: number,
+    private setting = 'socket.request.max.bytes',
+  ) {}
+
+  get maxFrameBytes(): number {
+    return this.limit;
+  }
+
+  /** Lifts the limit (after SASL authentication) for the frames still to come. */
+  raiseLimit(maxFrameBytes: number, setting = 'socket.request.max.bytes'): void {
+    this.limit = maxFrameBytes;
+    this.setting = setting;
+  }
 
   /** Feeds bytes; returns the frames they complete (each without its size prefix). */
   push(chunk: Buffer): Buffer[] {
@@ -25,7 +39,7 @@ export class FrameDecoder {
       if (this.needed < 0) {
         if (this.buffered < 4) break;
         const size = this.peekSize();
-        if (size < 0 || size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
+        if (size < 0 || size > this.limit) throw new FrameTooLargeError(size, this.limit, this.setting);
         this.needed = size;
       }
       if (this.buffered < 4 + this.needed) break;

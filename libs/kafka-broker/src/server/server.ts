@@ -1,8 +1,12 @@
 import * as net from 'net';
+import * as tls from 'tls';
 import type { BrokerContext } from '../api/handler';
 import { Connection, type ConnectionOptions } from './connection';
 
-/** The TCP listener: one {@link Connection} per client; a bad client never takes the broker down. */
+/**
+ * The listener: one {@link Connection} per client; a bad client never takes the broker down. Plain
+ * TCP, or TLS when given a certificate and key (a TLS socket is a net.Socket to the connection).
+ */
 export class BrokerServer {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
@@ -10,11 +14,26 @@ export class BrokerServer {
   constructor(
     private readonly broker: BrokerContext,
     private readonly opts: ConnectionOptions,
+    tlsOptions?: tls.TlsOptions,
   ) {
-    this.server = net.createServer((socket) => {
+    const accept = (socket: net.Socket): void => {
       const conn = new Connection(socket, this.broker, this.opts, (c) => this.connections.delete(c));
       this.connections.add(conn);
-    });
+    };
+    if (tlsOptions) {
+      const server = tls.createServer(tlsOptions, accept);
+      // A failed handshake (a plaintext client, an untrusted certificate) concerns that client only.
+      server.on('tlsClientError', (err, socket) => {
+        this.broker.logger.warn(
+          { err: err.message, clientHost: socket.remoteAddress ?? 'unknown' },
+          'TLS handshake failed',
+        );
+        socket.destroy();
+      });
+      this.server = server;
+    } else {
+      this.server = net.createServer(accept);
+    }
     this.server.on('error', (err) => this.broker.logger.error({ err: err.message }, 'listener error'));
   }
 

@@ -1,4 +1,5 @@
 import * as net from 'net';
+import * as tls from 'tls';
 import { Reader } from '../../src/protocol/reader';
 import { Writer } from '../../src/protocol/writer';
 import { FrameDecoder } from '../../src/server/frame-decoder';
@@ -35,6 +36,14 @@ export class RawClient {
   static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const socket = net.connect(port, host, () => resolve(new RawClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** The same over TLS, trusting `ca` (PEM) for a broker certificate made for 127.0.0.1. */
+  static connectTls(port: number, ca: Buffer, host = '127.0.0.1'): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host, ca }, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
   }

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUrl, Max, Min, validateSync } from 'class-validator';
+import { masterKeyring, parseAgentAuthKey } from '@upshift/contracts';
 import { validateFaultConfig, type FaultConfig } from './fleet/faults';
 import { validateLatencyProfile, type LatencyProfile } from './fleet/latency';
 import type { FleetOptions } from './fleet/fleet';
@@ -24,8 +25,22 @@ export class FleetSimConfig {
   @IsOptional() @IsString() FLEET_LATENCY?: string;
   /** JSON FaultConfig, e.g. {"upgradeFails":{"probability":0.05}}. */
   @IsOptional() @IsString() FLEET_FAULTS?: string;
-  /** Comma-separated ed25519 public keys (base64 raw) trusted for artifact signatures. */
+  /**
+   * Comma-separated ed25519 public keys (base64 raw or SPKI PEM) trusted for artifact signatures, besides
+   * the registry's keys for FLEET_COMPONENT_ID, which a registering fleet always trusts (ADR 0073).
+   */
   @IsOptional() @IsString() FLEET_TRUSTED_KEYS?: string;
+  /**
+   * The master key agent requests are signed with (ADR 0071): the simulator stands in for every
+   * tenant's agents, so it derives each tenant's key as workers do. Required; from the environment
+   * only, never a flag (a process's arguments are visible to every local user).
+   */
+  @IsOptional() @IsString() AGENT_AUTH_KEY?: string;
+  /**
+   * Bearer token (operator role for FLEET_TENANT_ID) with which a registering fleet calls the registry.
+   * From the environment only, like AGENT_AUTH_KEY.
+   */
+  @IsOptional() @IsString() FLEET_REGISTRY_TOKEN?: string;
 }
 
 const FLAG_TO_VARIABLE: Record<string, keyof FleetSimConfig> = {
@@ -48,6 +63,8 @@ const NUMERIC: readonly string[] = ['FLEET_INSTANCES', 'FLEET_PORT', 'FLEET_SEED
 export function loadFleetSimConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): FleetSimConfig {
   const raw: Record<string, unknown> = {};
   for (const key of Object.values(FLAG_TO_VARIABLE)) if (env[key] !== undefined) raw[key] = env[key];
+  if (env['AGENT_AUTH_KEY'] !== undefined) raw['AGENT_AUTH_KEY'] = env['AGENT_AUTH_KEY'];
+  if (env['FLEET_REGISTRY_TOKEN'] !== undefined) raw['FLEET_REGISTRY_TOKEN'] = env['FLEET_REGISTRY_TOKEN'];
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i]?.replace(/^--/, '') ?? '';
     const variable = FLAG_TO_VARIABLE[flag];
@@ -97,6 +114,11 @@ export function toFleetOptions(config: FleetSimConfig): FleetOptions {
       'to register the fleet, set all of FLEET_TENANT_ID, FLEET_COMPONENT_ID and FLEET_VERSION_ID',
     );
   }
+  if (registering && !config.FLEET_REGISTRY_TOKEN) {
+    throw new Error(
+      'to register the fleet, set FLEET_REGISTRY_TOKEN (an operator token for FLEET_TENANT_ID)',
+    );
+  }
   return {
     instances: config.FLEET_INSTANCES,
     port: config.FLEET_PORT,
@@ -107,6 +129,7 @@ export function toFleetOptions(config: FleetSimConfig): FleetOptions {
     latency: parseJson<LatencyProfile>('FLEET_LATENCY', config.FLEET_LATENCY, validateLatencyProfile),
     faults: parseJson<FaultConfig>('FLEET_FAULTS', config.FLEET_FAULTS, validateFaultConfig),
     trustedPublicKeys: config.FLEET_TRUSTED_KEYS?.split(',').filter((k) => k.trim() !== ''),
+    agentKeys: masterKeyring(parseAgentAuthKey(config.AGENT_AUTH_KEY)),
     registration:
       registering &&
       config.REGISTRY_URL &&
@@ -115,6 +138,7 @@ export function toFleetOptions(config: FleetSimConfig): FleetOptions {
       config.FLEET_VERSION_ID
         ? {
             registryUrl: config.REGISTRY_URL,
+            token: config.FLEET_REGISTRY_TOKEN ?? '',
             tenantId: config.FLEET_TENANT_ID,
             componentId: config.FLEET_COMPONENT_ID,
             versionId: config.FLEET_VERSION_ID,

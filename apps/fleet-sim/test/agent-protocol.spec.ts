@@ -1,5 +1,12 @@
 import { startFleet, type Fleet } from '../src';
-import { call, memoryArtifactSource, newCommandId, signingKeyPair, testArtifact } from './fleet-fixtures';
+import {
+  call,
+  memoryArtifactSource,
+  newCommandId,
+  signingKeyPair,
+  testArtifact,
+  testAgentKeys,
+} from './fleet-fixtures';
 
 const v2 = testArtifact('2.0.0');
 const keys = signingKeyPair();
@@ -10,6 +17,7 @@ describe('agent protocol of a simulated instance', () => {
 
   beforeEach(async () => {
     fleet = await startFleet({
+      agentKeys: testAgentKeys,
       instances: 3,
       initialVersion: '1.0.0',
       artifactSource: memoryArtifactSource([v2]),
@@ -28,7 +36,8 @@ describe('agent protocol of a simulated instance', () => {
     version: '2.0.0',
     artifactUrl: v2.url,
     sha256: v2.sha256,
-    signature: null,
+    // This fleet trusts `keys`, so it installs only artifacts signed by it (ADR 0073).
+    signature: keys.signBase64(Buffer.from(v2.sha256, 'hex')),
     ...overrides,
   });
 
@@ -189,6 +198,7 @@ describe('rollback after a failed upgrade attempt', () => {
 
   beforeEach(async () => {
     fleet = await startFleet({
+      agentKeys: testAgentKeys,
       instances: 1,
       initialVersion: '1.0.0',
       artifactSource: memoryArtifactSource([v2, v3]),

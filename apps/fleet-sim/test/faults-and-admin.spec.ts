@@ -1,5 +1,5 @@
 import { startFleet, type Fleet } from '../src';
-import { call, memoryArtifactSource, newCommandId, testArtifact } from './fleet-fixtures';
+import { call, memoryArtifactSource, newCommandId, testArtifact, testAgentKeys } from './fleet-fixtures';
 
 const v2 = testArtifact('2.0.0');
 
@@ -23,6 +23,7 @@ describe('fault injection and the admin API', () => {
 
   beforeEach(async () => {
     fleet = await startFleet({
+      agentKeys: testAgentKeys,
       instances: 10,
       initialVersion: '1.0.0',
       artifactSource: memoryArtifactSource([v2]),
@@ -65,6 +66,7 @@ describe('fault injection and the admin API', () => {
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
 
     const again = await startFleet({
+      agentKeys: testAgentKeys,
       instances: 10,
       initialVersion: '1.0.0',
       artifactSource: memoryArtifactSource([v2]),
@@ -161,7 +163,7 @@ describe('fault injection and the admin API', () => {
 describe('the demo artifact repository', () => {
   it('serves bytes whose digest matches the registry seed, and agents download and verify them', async () => {
     const { createHash } = await import('crypto');
-    const fleet = await startFleet({ instances: 1, initialVersion: '1.0.0' });
+    const fleet = await startFleet({ agentKeys: testAgentKeys, instances: 1, initialVersion: '1.0.0' });
     try {
       const url = `${fleet.artifactBaseUrl}/upshift-gateway/2.0.0/upshift-gateway-2.0.0.tar.gz`;
       const bytes = Buffer.from(await (await fetch(url)).arrayBuffer());
@@ -184,8 +186,13 @@ describe('the demo artifact repository', () => {
 
 describe('fleet defaults', () => {
   it('reports a recent backup by default, and none when asked', async () => {
-    const withBackups = await startFleet({ instances: 1, initialVersion: '1.0.0' });
-    const without = await startFleet({ instances: 1, initialVersion: '1.0.0', lastBackupAt: null });
+    const withBackups = await startFleet({ agentKeys: testAgentKeys, instances: 1, initialVersion: '1.0.0' });
+    const without = await startFleet({
+      agentKeys: testAgentKeys,
+      instances: 1,
+      initialVersion: '1.0.0',
+      lastBackupAt: null,
+    });
     try {
       const backedUp = await call(withBackups.baseUrl, 'GET', '/i/sim-0001/agent/status');
       expect(Date.parse(String(backedUp.body['lastBackupAt']))).toBeLessThan(Date.now());

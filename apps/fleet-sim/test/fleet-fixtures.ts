@@ -1,6 +1,11 @@
-import { createHash, generateKeyPairSync, sign } from 'crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'crypto';
 import { randomUUID } from 'crypto';
+import { masterKeyring, signAgentRequest } from '@upshift/contracts';
 import type { ArtifactSource } from '../src';
+
+/** The master key of this test file's fleets and of the requests `call` signs (ADR 0071). */
+export const testAgentKeys = masterKeyring(randomBytes(32));
+export const TEST_TENANT = 'fleet-test-tenant';
 
 export interface TestArtifact {
   url: string;
@@ -36,16 +41,21 @@ export function signingKeyPair(): { publicKeyBase64: string; signBase64(bytes: B
   };
 }
 
+/** One request to the fleet; agent paths are signed for TEST_TENANT as a worker would sign them. */
 export async function call(
   baseUrl: string,
   method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  const signature = path.includes('/agent/')
+    ? signAgentRequest(testAgentKeys, TEST_TENANT, { method, pathAndQuery: path, body: text })
+    : {};
   const response = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { ...signature, ...(text === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: text,
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }

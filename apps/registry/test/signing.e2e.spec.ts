@@ -6,7 +6,7 @@ import {
   snapshotRegistryTables,
   startRegistry,
 } from './support/registry-test-app';
-import { createComponent, createVersion, digestOf } from './support/catalog-builders';
+import { createComponent, createVersion, digestOf, versionRequest } from './support/catalog-builders';
 
 describe('registry signing keys and signed publishing (e2e)', () => {
   let ctx: RegistryTestContext;
@@ -220,6 +220,57 @@ describe('registry signing keys and signed publishing (e2e)', () => {
         signWith: trusted.privateKeyPem,
       });
       await ctx.http.post(`${API}/components/${componentId}/versions/${version.id}/publish`).expect(422);
+    });
+
+    // ADR 0073: with a key, there is no way to get an unsigned version published.
+    describe('an unsigned version of a component with keys', () => {
+      it('is refused at publish with 422 signature-rejected, saying what to do, and stays draft', async () => {
+        const componentId = await componentWithKey();
+        const version = await createVersion(ctx.http, componentId, { version: '7.0.0' });
+        expect(version).toMatchObject({ signed: false, signatureRequired: true });
+        const before = await snapshotRegistryTables(ctx.pg);
+        const response = await ctx.http
+          .post(`${API}/components/${componentId}/versions/${version.id}/publish`)
+          .send({})
+          .expect(422);
+        expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(response.body.type).toBe('urn:upshift:problem:signature-rejected');
+        expect(response.body.detail).toMatch(/has no artifact signature/);
+        expect(response.body.detail).toMatch(/docs\/signing\.md/);
+        expect(response.body.detail).toContain('publish again with {"signature": "<base64>"}');
+        expect(await snapshotRegistryTables(ctx.pg)).toEqual(before);
+      });
+
+      it('cannot be created already published: a status in the create body is refused with 400', async () => {
+        const componentId = await componentWithKey();
+        const before = await snapshotRegistryTables(ctx.pg);
+        const response = await ctx.http
+          .post(`${API}/components/${componentId}/versions`)
+          .send({ ...versionRequest({ version: '7.1.0' }), status: 'published' })
+          .expect(400);
+        expect(response.body.type).toBe('urn:upshift:problem:validation-failed');
+        expect(response.body.errors).toEqual([{ field: 'status', message: expect.any(String) }]);
+        expect(await snapshotRegistryTables(ctx.pg)).toEqual(before);
+      });
+
+      it('published before the first key, keeps signed: false and is now marked signatureRequired', async () => {
+        const componentId = await createComponent(ctx.http);
+        const version = await createVersion(ctx.http, componentId, { version: '1.0.0' });
+        const published = await ctx.http
+          .post(`${API}/components/${componentId}/versions/${version.id}/publish`)
+          .expect(200);
+        expect(published.body).toMatchObject({ signed: false, signatureRequired: false });
+        await ctx.http
+          .post(`${API}/components/${componentId}/signing-keys`)
+          .send({ publicKey: trusted.publicKeyPem })
+          .expect(201);
+        const after = await ctx.http
+          .get(`${API}/components/${componentId}/versions/${version.id}`)
+          .expect(200);
+        expect(after.body).toMatchObject({ status: 'published', signed: false, signatureRequired: true });
+        const list = await ctx.http.get(`${API}/components/${componentId}/versions`).expect(200);
+        expect(list.body).toEqual([after.body]);
+      });
     });
 
     it('refuses a malformed replacement signature with 400 naming it', async () => {

@@ -56,6 +56,7 @@ describe('registry versions (e2e)', () => {
         artifact: { url: 'https://artifacts.example.com/gw/2.1.0.tgz', sha256, signature: null },
         signed: false,
         signingKeyId: null,
+        signatureRequired: false,
         breaking: true,
         requiresMigration: true,
         mandatory: true,

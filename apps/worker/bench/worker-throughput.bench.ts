@@ -15,6 +15,7 @@ import {
   startTestWorker,
   V2,
   workerConfig,
+  agentKeys,
 } from '../test/worker-harness';
 import type { RunningWorker } from '../src/worker';
 
@@ -22,7 +23,12 @@ async function main(): Promise<void> {
   const [instances = 2000, workerCount = 2, concurrency = 256] = process.argv.slice(2).map(Number);
   const broker = await startTestBroker();
   const redis = await createTestRedis('worker-bench');
-  const fleet = await startFleet({ instances, initialVersion: '1.0.0', artifactSource: memoryArtifacts(V2) });
+  const fleet = await startFleet({
+    agentKeys,
+    instances,
+    initialVersion: '1.0.0',
+    artifactSource: memoryArtifacts(V2),
+  });
   const peer = new KafkaPeer(broker.brokers);
   await peer.start();
   const workers: RunningWorker[] = [];

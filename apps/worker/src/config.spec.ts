@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { loadWorkerConfig } from './config';
 
+const AGENT_AUTH_KEY = 'a1'.repeat(32);
+
 describe('worker configuration', () => {
   it('applies local defaults', () => {
-    const config = loadWorkerConfig({});
+    const config = loadWorkerConfig({ AGENT_AUTH_KEY });
     expect(config).toMatchObject({
       KAFKA_BROKERS: '127.0.0.1:9092',
       REDIS_URL: 'redis://127.0.0.1:6379',
@@ -13,7 +15,12 @@ describe('worker configuration', () => {
   });
 
   it('reads and converts the environment', () => {
-    const config = loadWorkerConfig({ WORKER_CONCURRENCY: '8', WORKER_ID: 'w1', KAFKA_BROKERS: 'a:1,b:2' });
+    const config = loadWorkerConfig({
+      AGENT_AUTH_KEY,
+      WORKER_CONCURRENCY: '8',
+      WORKER_ID: 'w1',
+      KAFKA_BROKERS: 'a:1,b:2',
+    });
     expect(config).toMatchObject({ WORKER_CONCURRENCY: 8, WORKER_ID: 'w1', KAFKA_BROKERS: 'a:1,b:2' });
   });
 
@@ -21,5 +28,21 @@ describe('worker configuration', () => {
     expect(() => loadWorkerConfig({ WORKER_CONCURRENCY: 'many' })).toThrow(/WORKER_CONCURRENCY/);
     expect(() => loadWorkerConfig({ KAFKA_BROKERS: 'localhost' })).toThrow(/KAFKA_BROKERS/);
     expect(() => loadWorkerConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
+  });
+
+  it('requires AGENT_AUTH_KEY of at least 32 hex bytes, without echoing it', () => {
+    expect(() => loadWorkerConfig({})).toThrow(/AGENT_AUTH_KEY is required/);
+    const short = 'b2'.repeat(16);
+    expect(() => loadWorkerConfig({ AGENT_AUTH_KEY: short })).toThrow(
+      /AGENT_AUTH_KEY must be at least 32 bytes/,
+    );
+    expect(() => loadWorkerConfig({ AGENT_AUTH_KEY: short })).not.toThrow(new RegExp(short));
+  });
+
+  it('defaults AGENT_URL_ALLOW to loopback and private ranges, and refuses a bad entry', () => {
+    expect(loadWorkerConfig({ AGENT_AUTH_KEY }).AGENT_URL_ALLOW).toContain('10.0.0.0/8');
+    expect(() => loadWorkerConfig({ AGENT_AUTH_KEY, AGENT_URL_ALLOW: '10.0.0.0/8,10.0.0.0/40' })).toThrow(
+      /AGENT_URL_ALLOW: entry 2/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { hostname } from 'os';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { DEFAULT_AGENT_URL_ALLOW, IsAgentAuthKey, IsAgentUrlAllowList } from '@upshift/contracts';
 
 /** The worker's configuration, read from the environment and validated at start-up. */
 export class WorkerConfig {
@@ -25,6 +26,12 @@ export class WorkerConfig {
 
   /** Timeout of one agent call. */
   @IsInt() @Min(100) WORKER_AGENT_TIMEOUT_MS = 10_000;
+
+  /** Master key agent requests are signed with, hex; each tenant's key is derived from it (ADR 0071). */
+  @IsAgentAuthKey() AGENT_AUTH_KEY = '';
+
+  /** CIDRs and host patterns agents may be called at (ADR 0072). */
+  @IsAgentUrlAllowList() AGENT_URL_ALLOW = DEFAULT_AGENT_URL_ALLOW;
 
   /** Attempts of one agent call on transient errors (503, timeouts, refused connections). */
   @IsInt() @Min(1) @Max(20) WORKER_RETRY_MAX_ATTEMPTS = 5;

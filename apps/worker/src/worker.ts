@@ -1,7 +1,14 @@
 import Redis from 'ioredis';
 import { Partitioners } from 'kafkajs';
 import pino, { type Logger } from 'pino';
-import { createKafka, ensureTopics, parseBrokers } from '@upshift/messaging';
+import { masterKeyring, parseAgentAuthKey, parseAgentUrlAllowList } from '@upshift/contracts';
+import {
+  createKafka,
+  describeKafkaSecurity,
+  ensureTopics,
+  kafkaSecurityFromEnv,
+  parseBrokers,
+} from '@upshift/messaging';
 import type { AgentDriver } from './agent/agent-driver';
 import { HttpAgentDriver } from './agent/http-agent-driver';
 import { CommandExecutor } from './commands/command-executor';
@@ -33,6 +40,10 @@ export async function startWorker(
   const logger = (overrides.logger ?? pino({ name: 'worker', level: config.LOG_LEVEL })).child({
     workerId: config.WORKER_ID,
   });
+  // KAFKA_SASL_MECHANISM, KAFKA_SSL, …: a mistake there throws here and stops start-up
+  // before anything is connected.
+  const security = kafkaSecurityFromEnv(process.env);
+  logger.info({ kafkaSecurity: describeKafkaSecurity(security) }, 'Kafka security');
   // Auto-pipelining: the lease and result-cache calls of hundreds of concurrent commands that fall in one
   // event-loop tick go out as one socket write instead of one write each (a write to a loopback socket
   // was a fifth of the worker's CPU in bench:e2e).
@@ -44,6 +55,7 @@ export async function startWorker(
   redis.on('error', (error) => logger.warn({ err: error.message }, 'Redis connection error'));
   await redis.connect();
   const kafka = createKafka({
+    security,
     clientId: config.WORKER_ID,
     brokers: parseBrokers(config.KAFKA_BROKERS),
     logger,
@@ -62,6 +74,8 @@ export async function startWorker(
     new HttpAgentDriver({
       timeoutMs: config.WORKER_AGENT_TIMEOUT_MS,
       maxSockets: Math.max(16, config.WORKER_CONCURRENCY * 2),
+      keys: masterKeyring(parseAgentAuthKey(config.AGENT_AUTH_KEY)),
+      urlPolicy: parseAgentUrlAllowList(config.AGENT_URL_ALLOW),
     });
   const executor = new CommandExecutor(
     driver,

@@ -12,6 +12,7 @@ import {
   startTestWorker,
   V2,
   workerConfig,
+  agentKeys,
 } from './worker-harness';
 
 jest.setTimeout(120_000);
@@ -51,7 +52,12 @@ describe('worker failover', () => {
   beforeAll(async () => {
     broker = await startTestBroker();
     redis = await createTestRedis('worker-failover');
-    fleet = await startFleet({ instances: 4, initialVersion: '1.0.0', artifactSource: memoryArtifacts(V2) });
+    fleet = await startFleet({
+      agentKeys,
+      instances: 4,
+      initialVersion: '1.0.0',
+      artifactSource: memoryArtifacts(V2),
+    });
     peer = new KafkaPeer(broker.brokers);
     await peer.start();
   });

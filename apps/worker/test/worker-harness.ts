@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'crypto';
+import { createHash, randomBytes, randomUUID } from 'crypto';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import pino from 'pino';
 import {
+  masterKeyring,
   commandMessage,
   DeadLetterSchema,
   EventTypes,
@@ -23,6 +24,10 @@ import { startWorker, type RunningWorker } from '../src/worker';
 import type { Fleet } from '../../fleet-sim/src';
 
 export const TENANT = '550e8400';
+
+/** This run's AGENT_AUTH_KEY: the workers sign with it, the test fleets verify with it (ADR 0071). */
+export const AGENT_AUTH_KEY = randomBytes(32).toString('hex');
+export const agentKeys = masterKeyring(Buffer.from(AGENT_AUTH_KEY, 'hex'));
 
 export interface TestArtifact {
   url: string;
@@ -83,6 +88,7 @@ export function workerConfig(
     WORKER_SESSION_TIMEOUT_MS: '6000',
     WORKER_SHUTDOWN_GRACE_MS: '5000',
     LOG_LEVEL: 'warn',
+    AGENT_AUTH_KEY,
     ...overrides,
   });
 }

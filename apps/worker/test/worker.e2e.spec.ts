@@ -11,6 +11,7 @@ import {
   startTestWorker,
   V2,
   workerConfig,
+  agentKeys,
 } from './worker-harness';
 
 jest.setTimeout(60_000);
@@ -25,7 +26,12 @@ describe('worker against the embedded broker, Redis and a simulated fleet', () =
   beforeAll(async () => {
     broker = await startTestBroker();
     redis = await createTestRedis('worker');
-    fleet = await startFleet({ instances: 12, initialVersion: '1.0.0', artifactSource: memoryArtifacts(V2) });
+    fleet = await startFleet({
+      agentKeys,
+      instances: 12,
+      initialVersion: '1.0.0',
+      artifactSource: memoryArtifacts(V2),
+    });
     peer = new KafkaPeer(broker.brokers);
     await peer.start();
     worker = await startTestWorker(workerConfig(broker.brokers, redis.url, redis.prefix));
@@ -107,7 +113,7 @@ describe('worker against the embedded broker, Redis and a simulated fleet', () =
     await peer.send(upgrade);
     const result = await peer.resultOf(upgrade.commandId);
     expect(result).toMatchObject({ outcome: CommandOutcome.FAILED, observedVersion: null });
-    expect(result.reason).toContain('upgrade-failed');
+    expect(result.reason).toBe('agent refused the request (HTTP 422 upgrade-failed)');
     expect(fleet.instance('sim-0003').version).toBe('1.0.0');
   });
 
@@ -144,7 +150,20 @@ describe('worker against the embedded broker, Redis and a simulated fleet', () =
     await peer.send(drain);
     const result = await peer.resultOf(drain.commandId);
     expect(result.outcome).toBe(CommandOutcome.FAILED);
-    expect(result.reason).toMatch(/unreachable or busy after 4 attempts/);
+    // The fixed text only: the socket error (with the fleet's host and port) stays in the logs.
+    expect(result.reason).toBe('agent unreachable (after 4 attempts)');
+  });
+
+  it('fails a command whose agent URL points at a refused address, without calling it (ADR 0072)', async () => {
+    const drain = buildCommand(fleet, 'sim-0012', InstanceCommandType.DRAIN, {
+      agentUrl: 'http://169.254.169.254/i/sim-0012',
+    });
+    await peer.send(drain);
+    expect(await peer.resultOf(drain.commandId)).toMatchObject({
+      outcome: CommandOutcome.FAILED,
+      reason: 'agent address not allowed',
+    });
+    expect(fleet.instance('sim-0012').counters.drains).toBe(0);
   });
 
   it('upgrades once when the same command is delivered twice, and re-reports the result', async () => {

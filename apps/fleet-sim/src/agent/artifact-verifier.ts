@@ -59,9 +59,11 @@ export function parsePublicKeys(keys: readonly string[]): KeyObject[] {
 }
 
 /**
- * Verifies the artifact before anything is applied (seed 001): its SHA-256 must equal the digest the
- * registry published, and a signature, when given, must be a valid ed25519 signature (base64) by one
- * of the trusted keys over the message `signedMessage` builds (docs/agent-protocol.md, "Signatures").
+ * Verifies the artifact before anything is applied (docs/agent-protocol.md, "Upgrade"): its SHA-256
+ * must equal the digest the registry published, and, when the agent trusts keys, it must carry a valid
+ * ed25519 signature (base64) by one of them over the message `signedMessage` builds
+ * (docs/agent-protocol.md, "Signatures").
+ * Without trusted keys an unsigned artifact passes and a signed one is refused as untrusted.
  */
 export function verifyArtifact(
   artifact: Buffer,
@@ -78,7 +80,16 @@ export function verifyArtifact(
       detail: `artifact SHA-256 is ${actual}, expected ${expectedSha256}`,
     };
   }
-  if (signature === null || signature === '') return { ok: true, sha256: actual, signedBy: null };
+  if (signature === null || signature === '') {
+    // An agent that trusts keys installs signed artifacts only: "unsigned" must not be a way around the
+    // signature (ADR 0073). An agent without keys has nothing to check a signature against anyway.
+    if (trustedKeys.length === 0) return { ok: true, sha256: actual, signedBy: null };
+    return {
+      ok: false,
+      code: 'signature-invalid',
+      detail: `the artifact is unsigned, and this agent trusts ${trustedKeys.length} signing key(s): it installs only artifacts signed by one of them (docs/signing.md)`,
+    };
+  }
   if (trustedKeys.length === 0) {
     return {
       ok: false,
@@ -91,7 +102,7 @@ export function verifyArtifact(
   const signatureBytes = Buffer.from(signature, 'base64');
   for (const key of trustedKeys) {
     if (verify(null, message, key, signatureBytes)) {
-      return { ok: true, sha256: actual, signedBy: fingerprint(key) };
+      return { ok: true, sha256: actual, signedBy: keyFingerprint(key) };
     }
   }
   return {
@@ -109,7 +120,8 @@ export function signedMessageOf(_artifact: Buffer, sha256Hex: string): Buffer {
   return Buffer.from(sha256Hex, 'hex');
 }
 
-function fingerprint(key: KeyObject): string {
+/** Lower-case hex SHA-256 of the 32 raw key bytes: the registry's fingerprint of the same key. */
+export function keyFingerprint(key: KeyObject): string {
   const der = key.export({ format: 'der', type: 'spki' });
   return createHash('sha256')
     .update(der.subarray(der.length - 32))

@@ -66,7 +66,7 @@ const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 /**
  * One simulated instance speaking the agent protocol (docs/agent-protocol.md). Every mutating call
  * carries a commandId: the first call with a commandId runs the operation, later calls with the same
- * commandId get the same reply and have no effect (seed 000: no duplicate side effects). A call that
+ * commandId get the same reply and have no effect (docs/agent-protocol.md, "Idempotency"). A call that
  * ends in a transient error (503) had no effect and is not recorded, so that it can be retried.
  */
 export class SimulatedAgent {
@@ -295,7 +295,7 @@ export class SimulatedAgent {
           `simulated installation failure on ${this.name}; version unchanged`,
         );
       }
-      // Keep the previous version so that a rollback can restore it (seed 001).
+      // Keep the previous version so that a rollback can restore it (docs/agent-protocol.md, "Upgrade").
       this.previousVersion = runningBefore;
       this.version = request.version;
       this.healthy = !faultApplies(faults.unhealthyAfterUpgrade, this.name, this.env.random);

@@ -1,7 +1,9 @@
 import { randomUUID, type KeyObject } from 'crypto';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
+import { MemoryNonceStore, type AgentKeyring } from '@upshift/contracts';
 import { httpArtifactSource, parsePublicKeys, type ArtifactSource } from '../agent/artifact-verifier';
+import { fetchComponentSigningKeys, withKeys } from '../agent/registry-signing-keys';
 import { SimulatedAgent, type AgentCapacity, type AgentEnvironment } from '../agent/simulated-agent';
 import { fleetHttpHandler } from '../http/fleet-http-handler';
 import { forEachConcurrently, RegistryInventoryClient } from '../registry/registry-inventory-client';
@@ -13,6 +15,8 @@ import { seededRandom } from './random';
 export interface FleetRegistration {
   /** Base URL of the registry service, e.g. http://127.0.0.1:8085. */
   registryUrl: string;
+  /** A bearer token with the operator role for the tenant (registering instances needs it). */
+  token: string;
   tenantId: string;
   componentId: string;
   /** The registry's id of the version the instances start at. */
@@ -34,7 +38,10 @@ export interface FleetOptions {
   port?: number;
   /** The host written into agent URLs (default: `host`, or 127.0.0.1 when listening on all interfaces). */
   advertisedHost?: string;
-  /** Registers every instance in the registry's inventory when given. */
+  /**
+   * Registers every instance in the registry's inventory when given; the fleet then also trusts every
+   * signing key the registry holds for the component (ADR 0073).
+   */
   registration?: FleetRegistration;
   latency?: LatencyProfile;
   faults?: FaultConfig;
@@ -42,9 +49,17 @@ export interface FleetOptions {
   seed?: number;
   /** Where artifacts come from (default: downloaded over HTTP, once per URL). */
   artifactSource?: ArtifactSource;
-  /** ed25519 public keys (SPKI PEM or base64 raw) that signatures must verify against. */
+  /**
+   * ed25519 public keys (SPKI PEM or base64 raw) that signatures must verify against, besides the
+   * registry's keys for the component when registering. With any key trusted, unsigned artifacts are refused.
+   */
   trustedPublicKeys?: readonly string[];
   capacity?: AgentCapacity;
+  /**
+   * The keys agent requests must be signed with (ADR 0071): `masterKeyring(AGENT_AUTH_KEY)` stands in
+   * for every tenant's agents, `tenantKeyring(tenantId, key)` for one tenant's, as a real agent would.
+   */
+  agentKeys: AgentKeyring;
   /**
    * When each instance last took a backup: default one hour before the fleet started (a fleet with
    * nightly backups, so the orchestrator's backup verification passes); null for "never", to make it fail.
@@ -81,7 +96,8 @@ export interface Fleet {
   setTrustedPublicKeys(keys: readonly string[]): void;
   /**
    * Registers every instance in the registry's inventory (what `registration` in the options does at
-   * start-up); for callers that learn the version id only after the fleet is up.
+   * start-up), after adding the registry's signing keys for the component to the trusted ones; for
+   * callers that learn the version id only after the fleet is up.
    */
   register(registration: FleetRegistration): Promise<void>;
   /** Base URL of the fleet's demo artifact repository: `<baseUrl>/artifacts`. */
@@ -168,6 +184,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       setLatency,
       outOfServiceHistory: () => recorder.history(),
       resetOutOfServiceHistory: () => recorder.reset(),
+      agentKeys: options.agentKeys,
+      nonces: new MemoryNonceStore(),
     }),
   );
   // Thousands of concurrent agent calls arrive from a few workers' connection pools.
@@ -190,7 +208,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   };
 
   const register = async (registration: FleetRegistration): Promise<void> => {
-    const client = new RegistryInventoryClient(registration.registryUrl);
+    const registryKeys = await fetchComponentSigningKeys(
+      registration.registryUrl,
+      registration.componentId,
+      registration.token,
+    );
+    trustedKeys = withKeys(trustedKeys, registryKeys);
+    const client = new RegistryInventoryClient(registration.registryUrl, registration.token);
     await forEachConcurrently([...agents.values()], registration.concurrency ?? 16, async (agent) => {
       agent.instanceId = await client.register({
         tenantId: registration.tenantId,

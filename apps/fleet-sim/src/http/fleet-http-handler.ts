@@ -1,10 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'http';
+import {
+  verifyAgentRequest,
+  type AgentKeyring,
+  type AgentRequestRefusal,
+  type NonceStore,
+} from '@upshift/contracts';
 import type { SimulatedAgent } from '../agent/simulated-agent';
-import type { AgentReply } from '../agent/agent-reply';
+import { problem, type AgentReply } from '../agent/agent-reply';
 import { validateFaultConfig, type FaultConfig } from '../fleet/faults';
 import { validateLatencyProfile, type LatencyProfile } from '../fleet/latency';
 import type { OutOfServiceHistory } from '../fleet/out-of-service-recorder';
-import { BadRequestError, readJsonBody, sendJson, sendProblem } from './json-http';
+import { BadRequestError, parseJsonBody, readBody, readJsonBody, sendJson, sendProblem } from './json-http';
 
 /** What the HTTP layer needs from the fleet. */
 export interface FleetHttpTarget {
@@ -17,6 +23,9 @@ export interface FleetHttpTarget {
   setLatency(latency: LatencyProfile): void;
   outOfServiceHistory(): OutOfServiceHistory;
   resetOutOfServiceHistory(): void;
+  /** Keys that agent requests must be signed with, and the nonces already used (ADR 0071). */
+  agentKeys: AgentKeyring;
+  nonces: NonceStore;
 }
 
 const ARTIFACT_PATH = /^\/artifacts\/([^/]+)\/([^/]+)\/[^/]+$/;
@@ -27,6 +36,8 @@ const ADMIN_INSTANCE_PATH = /^\/admin\/instances\/([^/]+)(?:\/(crash|restart))?$
  * One server for the whole fleet: instance `<name>` answers the agent protocol under
  * `/i/<name>/agent/...` (its agentUrl is `http://host:port/i/<name>`), the admin API is under
  * `/admin/...`. One port for any fleet size keeps 10,000 instances within file-descriptor limits.
+ * Agent paths answer signed requests only (ADR 0071); the admin API and the artifact repository are
+ * the simulator's own test tooling, outside the agent protocol, and take no credentials.
  */
 export function fleetHttpHandler(target: FleetHttpTarget) {
   return (request: IncomingMessage, response: ServerResponse): void => {
@@ -50,6 +61,23 @@ async function handle(
   const agentMatch = AGENT_PATH.exec(path);
   if (agentMatch) {
     const agent = target.agent(decodeURIComponent(agentMatch[1] ?? ''));
+    if (agent?.crashed) {
+      // A crashed process does not answer: drop the connection without a response.
+      request.socket.destroy();
+      return;
+    }
+    // Verified over the exact bytes and request target received, before anything is looked at.
+    const body = await readBody(request);
+    const verdict = verifyAgentRequest(
+      request.headers,
+      { method, pathAndQuery: request.url ?? '/', body },
+      target.agentKeys,
+      target.nonces,
+    );
+    if (!verdict.ok) {
+      const refusal = unauthenticated(verdict.refusal);
+      return sendJson(response, refusal.status, refusal.body);
+    }
     if (!agent)
       return sendProblem(
         response,
@@ -57,12 +85,7 @@ async function handle(
         'Unknown instance',
         `no simulated instance is called ${agentMatch[1]}`,
       );
-    if (agent.crashed) {
-      // A crashed process does not answer: drop the connection without a response.
-      request.socket.destroy();
-      return;
-    }
-    const reply = await agentCall(agent, method, agentMatch[2] ?? '', request);
+    const reply = await agentCall(agent, method, agentMatch[2] ?? '', body);
     if (agent.crashed) {
       request.socket.destroy();
       return;
@@ -149,18 +172,31 @@ export function syntheticArtifact(component: string, version: string): Buffer {
   return Buffer.from(`upshift demo artifact ${component}@${version}`, 'utf8');
 }
 
+const REFUSALS: Record<AgentRequestRefusal, string> = {
+  unsigned: 'the request is not signed',
+  malformed: 'the signature headers are malformed',
+  'unknown-key': 'this agent holds no key of that key id',
+  'bad-signature': 'the signature does not verify',
+  stale: 'the timestamp is outside the accepted window',
+  replayed: 'the nonce was already used',
+};
+
+function unauthenticated(refusal: AgentRequestRefusal): AgentReply {
+  return problem(401, 'unauthenticated', 'Unauthenticated', REFUSALS[refusal]);
+}
+
 async function agentCall(
   agent: SimulatedAgent,
   method: string,
   operation: string,
-  request: IncomingMessage,
+  bytes: Buffer,
 ): Promise<AgentReply | null> {
   if (method === 'GET') {
     if (operation === 'status' || operation === 'health') return agent.read(operation);
     return null;
   }
   if (method !== 'POST') return null;
-  const body = await readJsonBody(request);
+  const body = parseJsonBody(bytes);
   switch (operation) {
     case 'drain':
       return agent.drain(body);

@@ -4,7 +4,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 export class BadRequestError extends Error {}
 
-export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+/** The raw body (agent requests are verified over the exact bytes before they are parsed). */
+export async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -13,12 +14,20 @@ export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new BadRequestError('the body is larger than 1 MiB');
     chunks.push(buffer);
   }
-  if (size === 0) return {};
+  return Buffer.concat(chunks);
+}
+
+export function parseJsonBody(bytes: Buffer): unknown {
+  if (bytes.length === 0) return {};
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch {
     throw new BadRequestError('the body is not valid JSON');
   }
+}
+
+export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+  return parseJsonBody(await readBody(request));
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -9,7 +9,10 @@ export interface InstanceRegistration {
 }
 
 export class RegistryInventoryClient {
-  constructor(private readonly registryUrl: string) {}
+  constructor(
+    private readonly registryUrl: string,
+    private readonly token: string,
+  ) {}
 
   /** Returns the registry's id for the new instance. */
   async register(registration: InstanceRegistration): Promise<string> {
@@ -17,7 +20,7 @@ export class RegistryInventoryClient {
     const url = `${this.registryUrl.replace(/\/$/, '')}/api/v1/registry/tenants/${encodeURIComponent(tenantId)}/instances`;
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });

@@ -6,6 +6,7 @@ import type { AgentStatus } from '../agent/agent.client';
 import type { ExecutionEntity, ExecutionInstanceEntity } from '../database/entities';
 import { mapLimit } from '../common/map-limit';
 import { RegistryClient } from '../registry/registry.client';
+import type { RegistryVersion } from '../registry/registry.client';
 import type { CheckOutcome } from './execution-engine';
 import { ExecutionEngine } from './execution-engine';
 import { ExecutionStore } from './execution.store';
@@ -13,8 +14,8 @@ import { ExecutionStore } from './execution.store';
 const AGENT_CONCURRENCY = 32;
 
 /**
- * The five pre-upgrade checks of seed 003. They run outside any transaction (they call the registry
- * and every instance's agent), then one transaction records them and moves the execution on. The
+ * The five pre-upgrade checks of docs/api-contract.md. They run outside any transaction (they call
+ * the registry and every instance's agent), then one transaction records them and moves the execution on. The
  * agent checks ask each agent directly (ADR 0041).
  */
 @Injectable()
@@ -38,8 +39,12 @@ export class ValidationRunner {
   async check(e: ExecutionEntity, instances: ExecutionInstanceEntity[]): Promise<CheckOutcome[]> {
     const [compatibility, statuses, health] = await Promise.all([
       this.versionCompatibility(e),
-      mapLimit(instances, AGENT_CONCURRENCY, (i) => this.agents.status(i.agentUrl)),
-      mapLimit(instances, AGENT_CONCURRENCY, (i) => this.agents.health(i.agentUrl)),
+      mapLimit(instances, AGENT_CONCURRENCY, (i) =>
+        this.agents.status({ tenantId: e.tenantId, agentUrl: i.agentUrl }),
+      ),
+      mapLimit(instances, AGENT_CONCURRENCY, (i) =>
+        this.agents.health({ tenantId: e.tenantId, agentUrl: i.agentUrl }),
+      ),
     ]);
     const named = (index: number) => instances[index]?.name ?? `#${index}`;
 
@@ -72,24 +77,54 @@ export class ValidationRunner {
   private async versionCompatibility(e: ExecutionEntity): Promise<CheckOutcome> {
     const check = ValidationCheck.VERSION_COMPATIBILITY;
     try {
-      const result = await this.registry.validatePath(e.componentId, {
-        fromVersionId: e.fromVersionId,
-        toVersionId: e.toVersionId,
-        installedComponents: e.installedComponents ?? {},
-      });
-      if (result.valid && result.blockers.length === 0) {
-        const path = result.path.map((p) => p.version).join(' → ') || `${e.fromVersion} → ${e.toVersion}`;
-        return { check, passed: true, detail: `upgrade path ${path} is valid` };
+      // Both in flight at once: the target's signature state is read now, not as it was at creation,
+      // since a key may have been added (or removed) in between.
+      const [result, target] = await Promise.all([
+        this.registry.validatePath(e.componentId, {
+          fromVersionId: e.fromVersionId,
+          toVersionId: e.toVersionId,
+          installedComponents: e.installedComponents ?? {},
+        }),
+        this.registry.getVersion(e.componentId, e.toVersionId),
+      ]);
+      const problems: string[] = [];
+      if (!result.valid || result.blockers.length > 0) {
+        problems.push(
+          `registry blockers: ${result.blockers.map((b) => `${b.code}: ${b.message}`).join('; ')}`,
+        );
       }
-      return {
-        check,
-        passed: false,
-        detail: `registry blockers: ${result.blockers.map((b) => `${b.code}: ${b.message}`).join('; ')}`,
-      };
+      const unsigned =
+        target === null ? `target version ${e.toVersion} is not in the registry` : unsignedTarget(target);
+      if (unsigned !== null) problems.push(unsigned);
+      if (problems.length > 0) return { check, passed: false, detail: problems.join('; ') };
+      const path = result.path.map((p) => p.version).join(' → ') || `${e.fromVersion} → ${e.toVersion}`;
+      return { check, passed: true, detail: `upgrade path ${path} is valid` };
     } catch (error) {
       return { check, passed: false, detail: `registry unavailable: ${errorText(error)}` };
     }
   }
+}
+
+/**
+ * Why agents would refuse the target's artifact for want of a valid signature, or null (ADR 0073): once
+ * the component has signing keys, a version published unsigned (before the first key), or whose
+ * verifying key was removed since, is no target; every instance would refuse it, one batch at a time.
+ */
+export function unsignedTarget(target: RegistryVersion): string | null {
+  if (!target.signatureRequired) return null;
+  if (!target.signed) {
+    return (
+      `target version ${target.version} is unsigned but its component has signing keys: agents that trust ` +
+      'them refuse its artifact. Publish a new version signed by one of the keys (docs/signing.md) and target that.'
+    );
+  }
+  if (target.signingKeyId === null) {
+    return (
+      `the key that signed target version ${target.version} is no longer registered for its component: ` +
+      'agents refuse its artifact. Publish a new version signed by a registered key (docs/signing.md).'
+    );
+  }
+  return null;
 }
 
 /** installedComponents against the target version's dependency ranges (semver). */

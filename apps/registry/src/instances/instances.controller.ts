@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Requires } from '@upshift/http';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -6,8 +7,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ApiProblemResponses } from '../common/openapi';
+import { ApiPagedOkResponse, sendPage } from '../common/paging';
 import { TenantInstanceParams, TenantParams } from '../common/path-params';
 import {
   ListInstancesQuery,
@@ -24,6 +26,7 @@ export class InstancesController {
   constructor(private readonly instances: InstancesService) {}
 
   @Post()
+  @Requires('operator', 'instance.register')
   @ApiOperation({
     summary: 'Register an instance (upsert by tenant, component and name)',
     description: '201 when the instance is new, 200 when an instance of that name was updated.',
@@ -42,14 +45,23 @@ export class InstancesController {
   }
 
   @Get()
-  @ApiOperation({ summary: "List a tenant's instances by name, optionally of one component or version" })
-  @ApiOkResponse({ type: InstanceView, isArray: true })
+  @Requires('viewer')
+  @ApiOperation({
+    summary: "List a tenant's instances by name, optionally of one component or version, one page at a time",
+  })
+  @ApiPagedOkResponse(InstanceView)
   @ApiProblemResponses(400)
-  list(@Param() { tenantId }: TenantParams, @Query() query: ListInstancesQuery): Promise<InstanceView[]> {
-    return this.instances.list(tenantId, query);
+  async list(
+    @Param() { tenantId }: TenantParams,
+    @Query() query: ListInstancesQuery,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<InstanceView[]> {
+    return sendPage(request, response, query, await this.instances.list(tenantId, query));
   }
 
   @Get(':instanceId')
+  @Requires('viewer')
   @ApiOperation({ summary: 'Get one instance' })
   @ApiOkResponse({ type: InstanceView })
   @ApiProblemResponses(400, 404)
@@ -58,6 +70,7 @@ export class InstancesController {
   }
 
   @Patch()
+  @Requires('operator', 'instance.record-versions')
   @ApiOperation({
     summary: 'Record the new versions of several instances at once',
     description:
@@ -75,6 +88,7 @@ export class InstancesController {
   }
 
   @Patch(':instanceId')
+  @Requires('operator', 'instance.record-version')
   @ApiOperation({
     summary: "Record the instance's new version",
     description: 'Called by the orchestrator when an instance completes an upgrade or is rolled back.',
@@ -89,6 +103,7 @@ export class InstancesController {
   }
 
   @Delete(':instanceId')
+  @Requires('operator', 'instance.remove')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove an instance from the inventory' })
   @ApiNoContentResponse()

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { Page } from '../common/paging';
 import { InstanceEntity } from './instance.entity';
 
 export interface InstanceWithVersion {
@@ -47,11 +48,12 @@ export class InstancesRepository {
     return { id: row.id, created: row.inserted };
   }
 
-  async find(
+  /** One page of the tenant's instances (optionally of one component or version) by name, then id. */
+  async findPage(
     tenantId: string,
-    filter: { componentId?: string; versionId?: string },
+    filter: { componentId?: string; versionId?: string; limit: number; offset: number },
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<InstanceWithVersion[]> {
+  ): Promise<Page<InstanceWithVersion>> {
     const query = manager
       .createQueryBuilder(InstanceEntity, 'instance')
       .leftJoinAndSelect('instance.version', 'version')
@@ -59,12 +61,16 @@ export class InstancesRepository {
     if (filter.componentId)
       query.andWhere('instance.componentId = :componentId', { componentId: filter.componentId });
     if (filter.versionId) query.andWhere('instance.versionId = :versionId', { versionId: filter.versionId });
-    // Byte order (COLLATE "C"): the same order whatever the database's locale.
-    const rows = await query
+    // Byte order (COLLATE "C"): the same order whatever the database's locale. Names repeat across
+    // components, so the id breaks ties and every row has one place in the order. limit/offset (not
+    // take/skip) page the SQL itself: the join is to one version per row, so rows are not multiplied.
+    const [rows, total] = await query
       .orderBy('instance.name COLLATE "C"', 'ASC')
       .addOrderBy('instance.id', 'ASC')
-      .getMany();
-    return rows.map((instance) => ({ instance, version: instance.version?.version ?? '' }));
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .getManyAndCount();
+    return { items: rows.map((instance) => ({ instance, version: instance.version?.version ?? '' })), total };
   }
 
   async findOne(

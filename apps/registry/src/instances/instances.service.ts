@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { ResourceNotFoundError } from '../common/registry-errors';
+import { checkAgentUrl, parseAgentUrlAllowList, type AgentUrlPolicy } from '@upshift/contracts';
+import { type Page, pageOf } from '../common/paging';
+import { RequestValidationError, ResourceNotFoundError } from '../common/registry-errors';
 import { RegistryEventOutbox } from '../events/registry-event-outbox';
 import { VersionsService } from '../versions/versions.service';
 import { InstanceVersionsUpdated, InstanceView } from './dto/instance.view';
@@ -10,18 +13,33 @@ import { InstancesRepository } from './instances.repository';
 
 @Injectable()
 export class InstancesService {
+  private readonly agentUrlPolicy: AgentUrlPolicy;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly versions: VersionsService,
     private readonly instances: InstancesRepository,
     private readonly events: RegistryEventOutbox,
-  ) {}
+    config: ConfigService,
+  ) {
+    this.agentUrlPolicy = parseAgentUrlAllowList(config.getOrThrow<string>('AGENT_URL_ALLOW'));
+  }
 
-  /** Registers the instance, or updates the one of the same name; says which it did. */
+  /**
+   * Registers the instance, or updates the one of the same name; says which it did. The agentUrl must
+   * be one workers may call (ADR 0072): checked here as written; workers and the orchestrator check
+   * again, with the addresses its host resolves to then, when they connect.
+   */
   async register(
     tenantId: string,
     request: RegisterInstanceRequest,
   ): Promise<{ view: InstanceView; created: boolean }> {
+    const verdict = checkAgentUrl(request.agentUrl, this.agentUrlPolicy);
+    if (verdict.kind === 'refused') {
+      throw new RequestValidationError([
+        { field: 'agentUrl', message: `agentUrl is not an allowed agent address: ${verdict.why}` },
+      ]);
+    }
     return this.dataSource.transaction(async (manager) => {
       const version = await this.versions.require(request.componentId, request.versionId, manager);
       const { id, created } = await this.instances.upsert(manager, {
@@ -48,9 +66,9 @@ export class InstancesService {
     });
   }
 
-  async list(tenantId: string, query: ListInstancesQuery): Promise<InstanceView[]> {
-    const rows = await this.instances.find(tenantId, query);
-    return rows.map(({ instance, version }) => InstanceView.of(instance, version));
+  async list(tenantId: string, query: ListInstancesQuery): Promise<Page<InstanceView>> {
+    const page = await this.instances.findPage(tenantId, query);
+    return pageOf(page, ({ instance, version }) => InstanceView.of(instance, version));
   }
 
   get(tenantId: string, instanceId: string): Promise<InstanceView> {

@@ -1,13 +1,24 @@
 /**
  * `npm run registry:seed`: loads the demo catalog into the registry at REGISTRY_URL
- * (default http://127.0.0.1:8085). Re-running it changes nothing that is already there.
+ * (default http://127.0.0.1:8085). Re-running it changes nothing that is already there. It needs an admin
+ * token: REGISTRY_TOKEN, or one it mints with AUTH_JWT_SECRET.
  */
+import { serviceTokenSource } from '@upshift/http';
 import { seedRegistry } from './seed-registry';
 
 async function main(): Promise<void> {
   const registryUrl = process.env['REGISTRY_URL'] ?? 'http://127.0.0.1:8085';
+  const token = await serviceTokenSource({
+    staticToken: process.env['REGISTRY_TOKEN'],
+    secret: process.env['AUTH_JWT_SECRET'],
+    sub: 'registry-seed',
+    roles: ['admin'],
+    issuer: process.env['AUTH_ISSUER'],
+    audience: process.env['AUTH_AUDIENCE'],
+  })();
   const result = await seedRegistry({
     registryUrl,
+    token,
     keyFile: process.env['REGISTRY_SEED_KEY_FILE'],
     log: (line) => console.log(JSON.stringify({ msg: line })),
   });
@@ -25,6 +36,17 @@ async function main(): Promise<void> {
       2,
     ),
   );
+  if (result.inconsistencies.length > 0) {
+    // The registry already held versions its agents would refuse or not find (ADR 0073): fail loudly.
+    console.error(
+      JSON.stringify(
+        { msg: 'the registry holds versions this seed cannot serve', problems: result.inconsistencies },
+        null,
+        2,
+      ),
+    );
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {

@@ -9,10 +9,13 @@ import {
 } from '../signing-keys/artifact-signature';
 import { VersionAction } from '../versions/version-lifecycle';
 import { DEMO_CATALOG, SeedComponent, SeedVersion } from './demo-catalog';
+import { SeededVersionCheck, seedInconsistencies } from './seed-consistency';
 
 export interface SeedRegistryOptions {
   /** Base URL of a running registry, e.g. http://127.0.0.1:8085. */
   registryUrl: string;
+  /** A bearer token with the admin role (catalog writes and signing keys need it). */
+  token: string;
   catalog?: readonly SeedComponent[];
   /** The key that signs the artifacts; default: loaded from (or generated into) `keyFile`. */
   signingKey?: SigningKeyPair;
@@ -41,6 +44,11 @@ export interface SeedResult {
   /** SPKI PEM of the key registered for the signed components. */
   publicKeyPem: string;
   created: { components: number; versions: number; transitions: number };
+  /**
+   * Why agents or the orchestrator would refuse versions the registry already held (another fleet
+   * address, other artifact bytes, a signature no registered key verifies); empty when consistent.
+   */
+  inconsistencies: string[];
 }
 
 export const DEFAULT_SEED_KEY_FILE = path.join('.data', 'registry-seed', 'artifact-signing.key');
@@ -51,7 +59,7 @@ export const DEFAULT_SEED_KEY_FILE = path.join('.data', 'registry-seed', 'artifa
  * to the status the catalog wants.
  */
 export async function seedRegistry(options: SeedRegistryOptions): Promise<SeedResult> {
-  const api = new RegistryApi(options.registryUrl);
+  const api = new RegistryApi(options.registryUrl, options.token);
   const log = options.log ?? (() => undefined);
   const catalog = options.catalog ?? DEMO_CATALOG;
   const key = options.signingKey ?? loadOrCreateKey(options.keyFile ?? DEFAULT_SEED_KEY_FILE, log);
@@ -60,6 +68,7 @@ export async function seedRegistry(options: SeedRegistryOptions): Promise<SeedRe
     components: {},
     publicKeyPem: key.publicKeyPem,
     created: { components: 0, versions: 0, transitions: 0 },
+    inconsistencies: [],
   };
 
   for (const component of catalog) {
@@ -70,22 +79,21 @@ export async function seedRegistry(options: SeedRegistryOptions): Promise<SeedRe
     });
     if (created.created) result.created.components += 1;
     const componentId = created.body.id;
-    if (component.signed) {
-      await api.createOrFind(`/components/${componentId}/signing-keys`, { publicKey: key.publicKeyPem });
-    }
+    const keyAdded = component.signed
+      ? (await api.createOrFind(`/components/${componentId}/signing-keys`, { publicKey: key.publicKeyPem }))
+          .created
+      : false;
     const seeded: SeededComponent = { id: componentId, name: component.name, versions: {} };
+    const checks: SeededVersionCheck[] = [];
     for (const version of component.versions) {
       const sha256 = syntheticDigest(component.name, version.version);
+      const url = `${artifactBase}/${component.name}/${version.version}/${component.name}-${version.version}.tar.gz`;
       const signature = component.signed ? signArtifactDigest(sha256, key.privateKeyPem) : null;
       const draft = await api.createOrFind<VersionBody>(`/components/${componentId}/versions`, {
         version: version.version,
         channel: version.channel,
         releaseNotes: version.releaseNotes,
-        artifact: {
-          url: `${artifactBase}/${component.name}/${version.version}/${component.name}-${version.version}.tar.gz`,
-          sha256,
-          signature,
-        },
+        artifact: { url, sha256, signature },
         breaking: version.breaking ?? false,
         requiresMigration: version.requiresMigration ?? false,
         mandatory: version.mandatory ?? false,
@@ -114,8 +122,24 @@ export async function seedRegistry(options: SeedRegistryOptions): Promise<SeedRe
         status: current.status,
         signed: current.signed,
       };
+      if (!draft.created)
+        checks.push({ version: version.version, expected: { url, sha256 }, found: current });
     }
     result.components[component.name] = seeded;
+    // A database seeded before (maybe by another checkout, with another key): check that what is there
+    // still works with this stack. Agents trust every key registered for the component (ADR 0073).
+    const registeredKeys = component.signed
+      ? (await api.get<{ publicKey: string }[]>(`/components/${componentId}/signing-keys`)).map(
+          (k) => k.publicKey,
+        )
+      : [];
+    if (keyAdded && registeredKeys.length > 1) {
+      log(
+        `${component.name}: registered this checkout's signing key beside ${registeredKeys.length - 1} other key(s); ` +
+          'versions signed by those keep verifying, since agents trust every registered key',
+      );
+    }
+    result.inconsistencies.push(...seedInconsistencies(component, checks, registeredKeys));
     log(
       `${component.name}: ${component.versions.length} versions${component.signed ? ', signed' : ', unsigned'}`,
     );
@@ -127,7 +151,9 @@ interface VersionBody {
   id: string;
   version: string;
   status: VersionStatus;
+  artifact: { url: string; sha256: string; signature: string | null };
   signed: boolean;
+  signingKeyId: string | null;
 }
 
 const STATUS_ORDER = [
@@ -175,8 +201,19 @@ function loadOrCreateKey(keyFile: string, log: (line: string) => void): SigningK
 class RegistryApi {
   private readonly base: string;
 
-  constructor(registryUrl: string) {
+  constructor(
+    registryUrl: string,
+    private readonly token: string,
+  ) {
     this.base = `${registryUrl.replace(/\/$/, '')}/api/v1/registry`;
+  }
+
+  async get<T>(route: string): Promise<T> {
+    const response = await fetch(`${this.base}${route}`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    if (!response.ok) throw new Error(`GET ${route} answered ${response.status}`);
+    return (await response.json()) as T;
   }
 
   async post<T>(route: string, body: unknown): Promise<T> {
@@ -195,9 +232,7 @@ class RegistryApi {
     const existingId = (json as { existingId?: unknown } | null)?.existingId;
     if (status === 409 && typeof existingId === 'string') {
       if (route.endsWith('/signing-keys')) return { body: { id: existingId } as T, created: false };
-      const found = await fetch(`${this.base}${route}/${existingId}`);
-      if (!found.ok) throw new Error(`GET ${route}/${existingId} answered ${found.status}`);
-      return { body: (await found.json()) as T, created: false };
+      return { body: await this.get<T>(`${route}/${existingId}`), created: false };
     }
     throw new Error(`POST ${route} answered ${status}: ${describe(json)}`);
   }
@@ -207,7 +242,7 @@ class RegistryApi {
     try {
       response = await fetch(`${this.base}${route}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
         body: JSON.stringify(body),
       });
     } catch (error) {

@@ -1,6 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Requires } from '@upshift/http';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { ApiProblemResponses } from '../common/openapi';
+import { ApiPagedOkResponse, PageQuery, sendPage } from '../common/paging';
 import { ComponentParams } from '../common/path-params';
 import { AddSigningKeyRequest } from './dto/add-signing-key.request';
 import { SigningKeyView } from './dto/signing-key.view';
@@ -12,6 +15,7 @@ export class SigningKeysController {
   constructor(private readonly keys: SigningKeysService) {}
 
   @Post()
+  @Requires('admin', 'signing-key.add')
   @HttpCode(201)
   @ApiOperation({
     summary: "Trust an ed25519 public key for the component's artifacts",
@@ -28,10 +32,16 @@ export class SigningKeysController {
   }
 
   @Get()
-  @ApiOperation({ summary: "List the component's trusted keys" })
-  @ApiOkResponse({ type: SigningKeyView, isArray: true })
+  @Requires('viewer')
+  @ApiOperation({ summary: "List the component's trusted keys, oldest first, one page at a time" })
+  @ApiPagedOkResponse(SigningKeyView)
   @ApiProblemResponses(400, 404)
-  list(@Param() { componentId }: ComponentParams): Promise<SigningKeyView[]> {
-    return this.keys.list(componentId);
+  async list(
+    @Param() { componentId }: ComponentParams,
+    @Query() query: PageQuery,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<SigningKeyView[]> {
+    return sendPage(request, response, query, await this.keys.list(componentId, query));
   }
 }

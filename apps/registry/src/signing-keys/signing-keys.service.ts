@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ComponentsService } from '../components/components.service';
+import { type Page, pageOf } from '../common/paging';
 import { RequestValidationError } from '../common/registry-errors';
 import { InvalidPublicKeyError, parseEd25519PublicKey, ParsedPublicKey } from './artifact-signature';
 import { AddSigningKeyRequest } from './dto/add-signing-key.request';
@@ -24,9 +25,11 @@ export class SigningKeysService {
     return SigningKeyView.of(entity);
   }
 
-  async list(componentId: string): Promise<SigningKeyView[]> {
+  async list(componentId: string, window: { limit: number; offset: number }): Promise<Page<SigningKeyView>> {
     await this.components.require(componentId);
-    return (await this.keys.findByComponent(componentId)).map((entity) => SigningKeyView.of(entity));
+    return pageOf(await this.keys.findPageByComponent(componentId, window), (entity) =>
+      SigningKeyView.of(entity),
+    );
   }
 }
 

@@ -1,6 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Requires } from '@upshift/http';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { ApiProblemResponses } from '../common/openapi';
+import { ApiPagedOkResponse, sendPage } from '../common/paging';
 import { ComponentParams, ComponentVersionParams } from '../common/path-params';
 import { CreateVersionRequest } from './dto/create-version.request';
 import { ListVersionsQuery, PublishVersionRequest, YankVersionRequest } from './dto/version-queries';
@@ -13,6 +16,7 @@ export class VersionsController {
   constructor(private readonly versions: VersionsService) {}
 
   @Post()
+  @Requires('admin', 'version.create')
   @HttpCode(201)
   @ApiOperation({
     summary: 'Create a draft version',
@@ -28,14 +32,23 @@ export class VersionsController {
   }
 
   @Get()
-  @ApiOperation({ summary: "List the component's versions, oldest first (semver precedence)" })
-  @ApiOkResponse({ type: VersionView, isArray: true })
+  @Requires('viewer')
+  @ApiOperation({
+    summary: "List the component's versions, oldest first (semver precedence), one page at a time",
+  })
+  @ApiPagedOkResponse(VersionView)
   @ApiProblemResponses(400, 404)
-  list(@Param() { componentId }: ComponentParams, @Query() query: ListVersionsQuery): Promise<VersionView[]> {
-    return this.versions.list(componentId, query);
+  async list(
+    @Param() { componentId }: ComponentParams,
+    @Query() query: ListVersionsQuery,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<VersionView[]> {
+    return sendPage(request, response, query, await this.versions.list(componentId, query));
   }
 
   @Get(':versionId')
+  @Requires('viewer')
   @ApiOperation({ summary: 'Get one version; 404 when it is not a version of this component' })
   @ApiOkResponse({ type: VersionView })
   @ApiProblemResponses(400, 404)
@@ -44,6 +57,7 @@ export class VersionsController {
   }
 
   @Post(':versionId/publish')
+  @Requires('admin', 'version.publish')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Publish a draft',
@@ -60,6 +74,7 @@ export class VersionsController {
   }
 
   @Post(':versionId/deprecate')
+  @Requires('admin', 'version.deprecate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Deprecate a published version (still a target, no longer recommended)' })
   @ApiOkResponse({ type: VersionView })
@@ -69,6 +84,7 @@ export class VersionsController {
   }
 
   @Post(':versionId/yank')
+  @Requires('admin', 'version.yank')
   @HttpCode(200)
   @ApiOperation({ summary: 'Yank a published or deprecated version: never an upgrade target again' })
   @ApiOkResponse({ type: VersionView })

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { VersionChannel, VersionStatus } from '@upshift/contracts';
 import { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
+import type { Page } from '../common/paging';
 import { isUniqueViolation } from '../common/postgres-errors';
 import { DuplicateResourceError } from '../common/registry-errors';
 import { compareReleaseVersions } from './release-version';
@@ -47,11 +48,15 @@ export class VersionsRepository {
     }
   }
 
-  /** The component's versions in semver precedence order (oldest first). */
-  async findByComponent(
+  /**
+   * One page of the component's versions in semver precedence order (oldest first). Precedence is
+   * total here (version numbers are unique per component and carry no build metadata, ADR 0034), but
+   * it is not an SQL order: the rows are ordered in memory, then sliced (ADR 0076).
+   */
+  async findPageByComponent(
     componentId: string,
-    filter: { channel?: VersionChannel; status?: VersionStatus } = {},
-  ): Promise<VersionEntity[]> {
+    filter: { channel?: VersionChannel; status?: VersionStatus; limit: number; offset: number },
+  ): Promise<Page<VersionEntity>> {
     const where: FindOptionsWhere<VersionEntity> = { componentId };
     if (filter.channel) where.channel = filter.channel;
     if (filter.status) where.status = filter.status;
@@ -60,7 +65,8 @@ export class VersionsRepository {
       order: { major: 'ASC', minor: 'ASC', patch: 'ASC' },
     });
     // SQL orders the numeric parts; prerelease precedence (alpha.2 < alpha.10 < beta) is semver's rule.
-    return rows.sort(compareReleaseVersions);
+    rows.sort((a, b) => compareReleaseVersions(a, b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { items: rows.slice(filter.offset, filter.offset + filter.limit), total: rows.length };
   }
 
   findInComponent(

@@ -5,6 +5,7 @@ import type { RegistryEvent } from '@upshift/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { ComponentEntity } from '../components/component.entity';
 import { ComponentsService } from '../components/components.service';
+import { type Page, pageOf } from '../common/paging';
 import {
   InvalidStatusTransitionError,
   ResourceNotFoundError,
@@ -59,17 +60,21 @@ export class VersionsService {
       yankedAt: null,
       yankReason: null,
     });
-    return VersionView.of(entity);
+    return VersionView.of(entity, await this.signingKeys.hasKeys(componentId));
   }
 
-  async list(componentId: string, query: ListVersionsQuery): Promise<VersionView[]> {
+  async list(componentId: string, query: ListVersionsQuery): Promise<Page<VersionView>> {
     await this.components.require(componentId);
-    const rows = await this.versions.findByComponent(componentId, query);
-    return rows.map((entity) => VersionView.of(entity));
+    const [page, signatureRequired] = await Promise.all([
+      this.versions.findPageByComponent(componentId, query),
+      this.signingKeys.hasKeys(componentId),
+    ]);
+    return pageOf(page, (entity) => VersionView.of(entity, signatureRequired));
   }
 
   async get(componentId: string, versionId: string): Promise<VersionView> {
-    return VersionView.of(await this.require(componentId, versionId));
+    const entity = await this.require(componentId, versionId);
+    return VersionView.of(entity, await this.signingKeys.hasKeys(componentId));
   }
 
   /** The version if it belongs to the component; a 404 naming the component or the version otherwise. */
@@ -152,7 +157,7 @@ export class VersionsService {
       version.status = result.to;
       const saved = await this.versions.save(manager, version);
       await this.events.enqueue(manager, [event]);
-      return VersionView.of(saved);
+      return VersionView.of(saved, await this.signingKeys.hasKeys(component.id, manager));
     });
   }
 

@@ -37,26 +37,37 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The instance an agent call goes to: its agent URL, and its tenant, whose key signs the request
+ * (ADR 0071). An InstanceCommand is one.
+ */
+export interface AgentTarget {
+  tenantId: string;
+  agentUrl: string;
+}
+
 export interface AgentDriver {
-  status(agentUrl: string, options?: CallOptions): Promise<AgentStatus>;
-  health(agentUrl: string, options?: CallOptions): Promise<AgentHealth>;
-  drain(agentUrl: string, commandId: string, options?: CallOptions): Promise<AgentStatus>;
-  undrain(agentUrl: string, commandId: string, options?: CallOptions): Promise<AgentStatus>;
-  upgrade(agentUrl: string, instruction: UpgradeInstruction, options?: CallOptions): Promise<VersionReply>;
+  status(target: AgentTarget, options?: CallOptions): Promise<AgentStatus>;
+  health(target: AgentTarget, options?: CallOptions): Promise<AgentHealth>;
+  drain(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentStatus>;
+  undrain(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentStatus>;
+  upgrade(target: AgentTarget, instruction: UpgradeInstruction, options?: CallOptions): Promise<VersionReply>;
   /** Restores the version kept by the last upgrade; `toVersion` is the version the caller expects to end on. */
   rollback(
-    agentUrl: string,
+    target: AgentTarget,
     commandId: string,
     toVersion: string,
     options?: CallOptions,
   ): Promise<VersionReply>;
-  backup(agentUrl: string, commandId: string, options?: CallOptions): Promise<{ lastBackupAt: string }>;
+  backup(target: AgentTarget, commandId: string, options?: CallOptions): Promise<{ lastBackupAt: string }>;
   close(): void;
 }
 
 /**
  * A failed agent call. `transient` errors (503, other 5xx, timeouts, refused or reset connections)
- * may be retried with the same commandId; permanent ones (4xx, 422) will fail the same way again.
+ * may be retried with the same commandId; permanent ones (4xx, 422, a refused address) will fail the
+ * same way again. `reason` is the fixed text results carry (AgentFailureReason, agentStatusReason);
+ * `message` has the details (hosts, ports, the agent's words) and goes to the logs only.
  */
 export class AgentCallError extends Error {
   override readonly name = 'AgentCallError';
@@ -65,6 +76,7 @@ export class AgentCallError extends Error {
     readonly transient: boolean,
     readonly status: number | null,
     readonly code: string | null,
+    readonly reason: string,
   ) {
     super(message);
   }

@@ -1,9 +1,20 @@
 import { Agent, request as httpRequest, type IncomingMessage } from 'http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'https';
 import {
+  agentAddressLookup,
+  AgentAddressNotAllowedError,
+  AgentFailureReason,
+  agentStatusReason,
+  checkAgentUrl,
+  signAgentRequest,
+  type AgentKeyring,
+  type AgentUrlPolicy,
+} from '@upshift/contracts';
+import {
   AgentCallError,
   CallAbortedError,
   type AgentDriver,
+  type AgentTarget,
   type AgentHealth,
   type AgentStatus,
   type CallOptions,
@@ -16,51 +27,64 @@ export interface HttpAgentDriverOptions {
   timeoutMs: number;
   /** Sockets kept per agent host (the fleet simulator serves many instances on one port). */
   maxSockets: number;
+  /** Every tenant's agent key (derived from AGENT_AUTH_KEY); each request is signed with its tenant's. */
+  keys: AgentKeyring;
+  /** Which agent addresses may be called (AGENT_URL_ALLOW, ADR 0072). */
+  urlPolicy: AgentUrlPolicy;
 }
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-/** Speaks the agent protocol over HTTP/1.1 with pooled keep-alive connections. */
+/**
+ * Speaks the agent protocol over HTTP/1.1 with pooled keep-alive connections. Every request is signed
+ * (ADR 0071); every new connection goes only to an address the URL policy allows (ADR 0072): IP
+ * literals are checked before the request, host names by the sockets' own lookup.
+ */
 export class HttpAgentDriver implements AgentDriver {
   private readonly http: Agent;
   private readonly https: HttpsAgent;
 
   constructor(private readonly options: HttpAgentDriverOptions) {
-    this.http = new Agent({ keepAlive: true, maxSockets: options.maxSockets });
-    this.https = new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets });
+    const lookup = agentAddressLookup(options.urlPolicy);
+    this.http = new Agent({ keepAlive: true, maxSockets: options.maxSockets, lookup });
+    this.https = new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets, lookup });
   }
 
-  status(agentUrl: string, options?: CallOptions): Promise<AgentStatus> {
-    return this.call<AgentStatus>('GET', agentUrl, 'status', undefined, options);
+  status(target: AgentTarget, options?: CallOptions): Promise<AgentStatus> {
+    return this.call<AgentStatus>('GET', target, 'status', undefined, options);
   }
 
-  health(agentUrl: string, options?: CallOptions): Promise<AgentHealth> {
-    return this.call<AgentHealth>('GET', agentUrl, 'health', undefined, options);
+  health(target: AgentTarget, options?: CallOptions): Promise<AgentHealth> {
+    return this.call<AgentHealth>('GET', target, 'health', undefined, options);
   }
 
-  drain(agentUrl: string, commandId: string, options?: CallOptions): Promise<AgentStatus> {
-    return this.call<AgentStatus>('POST', agentUrl, 'drain', { commandId }, options);
+  drain(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentStatus> {
+    return this.call<AgentStatus>('POST', target, 'drain', { commandId }, options);
   }
 
-  undrain(agentUrl: string, commandId: string, options?: CallOptions): Promise<AgentStatus> {
-    return this.call<AgentStatus>('POST', agentUrl, 'undrain', { commandId }, options);
+  undrain(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentStatus> {
+    return this.call<AgentStatus>('POST', target, 'undrain', { commandId }, options);
   }
 
-  upgrade(agentUrl: string, instruction: UpgradeInstruction, options?: CallOptions): Promise<VersionReply> {
-    return this.call<VersionReply>('POST', agentUrl, 'upgrade', instruction, options);
+  upgrade(
+    target: AgentTarget,
+    instruction: UpgradeInstruction,
+    options?: CallOptions,
+  ): Promise<VersionReply> {
+    return this.call<VersionReply>('POST', target, 'upgrade', instruction, options);
   }
 
   rollback(
-    agentUrl: string,
+    target: AgentTarget,
     commandId: string,
     toVersion: string,
     options?: CallOptions,
   ): Promise<VersionReply> {
-    return this.call<VersionReply>('POST', agentUrl, 'rollback', { commandId, toVersion }, options);
+    return this.call<VersionReply>('POST', target, 'rollback', { commandId, toVersion }, options);
   }
 
-  backup(agentUrl: string, commandId: string, options?: CallOptions): Promise<{ lastBackupAt: string }> {
-    return this.call<{ lastBackupAt: string }>('POST', agentUrl, 'backup', { commandId }, options);
+  backup(target: AgentTarget, commandId: string, options?: CallOptions): Promise<{ lastBackupAt: string }> {
+    return this.call<{ lastBackupAt: string }>('POST', target, 'backup', { commandId }, options);
   }
 
   close(): void {
@@ -70,7 +94,7 @@ export class HttpAgentDriver implements AgentDriver {
 
   private call<T>(
     method: 'GET' | 'POST',
-    agentUrl: string,
+    target: AgentTarget,
     operation: string,
     body: unknown,
     options: CallOptions = {},
@@ -78,13 +102,25 @@ export class HttpAgentDriver implements AgentDriver {
     const what = `${method} ${operation}`;
     let url: URL;
     try {
-      url = new URL(`${agentUrl.replace(/\/$/, '')}/agent/${operation}`);
+      url = new URL(`${target.agentUrl.replace(/\/$/, '')}/agent/${operation}`);
     } catch {
-      return Promise.reject(
-        new AgentCallError(`${what}: agentUrl ${agentUrl} is not a URL`, false, null, 'bad-agent-url'),
-      );
+      return Promise.reject(notAllowed(`${what}: agentUrl ${target.agentUrl} is not a URL`));
     }
+    const verdict = checkAgentUrl(url, this.options.urlPolicy);
+    if (verdict.kind === 'refused')
+      return Promise.reject(notAllowed(`${what}: agentUrl ${target.agentUrl} is ${verdict.why}`));
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    let signature: Record<string, string>;
+    try {
+      // Signed per attempt: a retry is a new request with its own timestamp and nonce.
+      signature = signAgentRequest(this.options.keys, target.tenantId, {
+        method,
+        pathAndQuery: `${url.pathname}${url.search}`,
+        body: payload,
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const isHttps = url.protocol === 'https:';
     return new Promise<T>((resolve, reject) => {
       if (options.signal?.aborted)
@@ -96,6 +132,7 @@ export class HttpAgentDriver implements AgentDriver {
           agent: isHttps ? this.https : this.http,
           headers: {
             accept: 'application/json',
+            ...signature,
             ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
           },
         },
@@ -114,7 +151,13 @@ export class HttpAgentDriver implements AgentDriver {
       );
       const timer = setTimeout(() => {
         req.destroy(
-          new AgentCallError(`${what}: no answer within ${this.options.timeoutMs} ms`, true, null, 'timeout'),
+          new AgentCallError(
+            `${what}: no answer within ${this.options.timeoutMs} ms`,
+            true,
+            null,
+            'timeout',
+            AgentFailureReason.TIMED_OUT,
+          ),
         );
       }, this.options.timeoutMs);
       const onAbort = () => req.destroy(new CallAbortedError(`${what} abandoned: the worker is stopping`));
@@ -144,12 +187,30 @@ function readBody(response: IncomingMessage): Promise<string> {
   });
 }
 
+function notAllowed(message: string): AgentCallError {
+  return new AgentCallError(
+    message,
+    false,
+    null,
+    'address-not-allowed',
+    AgentFailureReason.ADDRESS_NOT_ALLOWED,
+  );
+}
+
 function transportError(what: string, error: unknown): Error {
   if (error instanceof AgentCallError || error instanceof CallAbortedError) return error;
-  const code = (error as NodeJS.ErrnoException).code ?? null;
   const message = error instanceof Error ? error.message : String(error);
+  // The host resolved to a refused address: no connection was made, and none will be.
+  if (error instanceof AgentAddressNotAllowedError) return notAllowed(`${what}: ${message}`);
+  const code = (error as NodeJS.ErrnoException).code ?? null;
   // Refused, reset or hung-up connections mean the agent is down or restarting: retry later.
-  return new AgentCallError(`${what}: ${message}`, true, null, code ?? 'network');
+  return new AgentCallError(
+    `${what}: ${message}`,
+    true,
+    null,
+    code ?? 'network',
+    AgentFailureReason.UNREACHABLE,
+  );
 }
 
 function interpret<T>(what: string, status: number, text: string): T {
@@ -166,6 +227,7 @@ function interpret<T>(what: string, status: number, text: string): T {
         false,
         status,
         'bad-response',
+        AgentFailureReason.BAD_RESPONSE,
       );
     }
     return body as T;
@@ -176,7 +238,13 @@ function interpret<T>(what: string, status: number, text: string): T {
   // 5xx (except 501) and 429 are the agent saying "not now"; 4xx say "never like this".
   const transient = status === 429 || (status >= 500 && status !== 501);
   return throwError(
-    new AgentCallError(`${what}: ${status}${code ? ` ${code}` : ''}: ${detail}`, transient, status, code),
+    new AgentCallError(
+      `${what}: ${status}${code ? ` ${code}` : ''}: ${detail}`,
+      transient,
+      status,
+      code,
+      agentStatusReason(status, code),
+    ),
   );
 }
 

@@ -1,4 +1,5 @@
 import {
+  AgentFailureReason,
   CommandOutcome,
   InstanceCommandType,
   type InstanceCommand,
@@ -73,7 +74,7 @@ export class CommandExecutor {
           const status = await this.retrying(
             command,
             'drain',
-            () => this.driver.drain(command.agentUrl, command.commandId, { signal }),
+            () => this.driver.drain(command, command.commandId, { signal }),
             signal,
           );
           return succeeded(status.version);
@@ -85,7 +86,7 @@ export class CommandExecutor {
             'upgrade',
             () =>
               this.driver.upgrade(
-                command.agentUrl,
+                command,
                 {
                   commandId: command.commandId,
                   version,
@@ -113,7 +114,7 @@ export class CommandExecutor {
             command,
             'rollback',
             () =>
-              this.driver.rollback(command.agentUrl, command.commandId, command.previousVersion.version, {
+              this.driver.rollback(command, command.commandId, command.previousVersion.version, {
                 signal,
               }),
             signal,
@@ -129,7 +130,7 @@ export class CommandExecutor {
             command,
             'undrain',
             () =>
-              this.driver.undrain(command.agentUrl, derivedCommandId(command.commandId, 'undrain'), {
+              this.driver.undrain(command, derivedCommandId(command.commandId, 'undrain'), {
                 signal,
               }),
             signal,
@@ -140,10 +141,11 @@ export class CommandExecutor {
     } catch (error) {
       if (error instanceof CallAbortedError) throw error;
       if (error instanceof AgentCallError) {
+        // The fixed reason only: error.message names hosts and ports (ADR 0072); it was logged on retry.
+        if (!error.transient)
+          this.logger.warn({ commandId: command.commandId, err: error.message }, 'agent call failed');
         return failed(
-          error.transient
-            ? `agent unreachable or busy after ${this.retry.maxAttempts} attempts: ${error.message}`
-            : `agent refused: ${error.message}`,
+          error.transient ? `${error.reason} (after ${this.retry.maxAttempts} attempts)` : error.reason,
           null,
           !error.transient,
         );
@@ -159,7 +161,7 @@ export class CommandExecutor {
     let lastError: string | null = null;
     for (;;) {
       try {
-        last = await this.driver.health(command.agentUrl, { signal });
+        last = await this.driver.health(command, { signal });
         lastError = null;
         if (last.healthy && last.version === target) break;
         if (last.healthy && last.version !== target) {
@@ -168,7 +170,7 @@ export class CommandExecutor {
       } catch (error) {
         if (error instanceof CallAbortedError) throw error;
         // An agent that does not answer a health probe is unhealthy for this round; keep polling.
-        lastError = error instanceof Error ? error.message : String(error);
+        lastError = error instanceof AgentCallError ? error.reason : AgentFailureReason.UNREACHABLE;
       }
       if (Date.now() + command.healthCheckIntervalSeconds * 1000 > deadline) {
         const why = lastError
@@ -192,7 +194,7 @@ export class CommandExecutor {
     await this.retrying(
       command,
       'undrain',
-      () => this.driver.undrain(command.agentUrl, derivedCommandId(command.commandId, 'undrain'), { signal }),
+      () => this.driver.undrain(command, derivedCommandId(command.commandId, 'undrain'), { signal }),
       signal,
     );
     return succeeded(last.version);

@@ -11,6 +11,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { PageQuery } from '../../common/paging';
 import { IsUuidField } from '../../common/path-params';
 import { IsLabelMap } from '../../common/map-validators';
 
@@ -55,7 +56,7 @@ export class RegisterInstanceRequest {
   labels?: Record<string, string>;
 }
 
-export class ListInstancesQuery {
+export class ListInstancesQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUuidField()

@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { VersionChannel, VersionStatus } from '@upshift/contracts';
 import { IsEnum, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { PageQuery } from '../../common/paging';
 import { SIGNATURE_BASE64_PATTERN } from '../../signing-keys/artifact-signature';
 
-export class ListVersionsQuery {
+export class ListVersionsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: VersionChannel })
   @IsOptional()
   @IsEnum(VersionChannel, { message: 'channel must be one of stable, beta, dev' })

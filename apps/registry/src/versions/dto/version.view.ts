@@ -25,6 +25,11 @@ export class VersionView {
     description: 'The key that verified the signature',
   })
   signingKeyId!: string | null;
+  @ApiProperty({
+    description:
+      'The component has at least one signing key: versions must be signed to be published, agents that trust the keys refuse unsigned artifacts, and the orchestrator refuses a target without signed=true and a signingKeyId (ADR 0073)',
+  })
+  signatureRequired!: boolean;
   @ApiProperty() breaking!: boolean;
   @ApiProperty() requiresMigration!: boolean;
   @ApiProperty() mandatory!: boolean;
@@ -44,7 +49,8 @@ export class VersionView {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 
-  static of(entity: VersionEntity): VersionView {
+  /** `signatureRequired`: whether the version's component has signing keys now (not when it was published). */
+  static of(entity: VersionEntity, signatureRequired: boolean): VersionView {
     return {
       id: entity.id,
       componentId: entity.componentId,
@@ -58,6 +64,7 @@ export class VersionView {
       },
       signed: entity.signed,
       signingKeyId: entity.signingKeyId,
+      signatureRequired,
       breaking: entity.breaking,
       requiresMigration: entity.requiresMigration,
       mandatory: entity.mandatory,

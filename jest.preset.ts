@@ -33,7 +33,7 @@ export function jestProject(displayName: string, dir: string, extra: Partial<Con
     collectCoverageFrom: [],
     coveragePathIgnorePatterns: ['.*'],
     moduleNameMapper: {
-      '^@upshift/(contracts|domain|messaging|kafka-broker|testing)$': path.join(
+      '^@upshift/(contracts|domain|messaging|kafka-broker|testing|http)$': path.join(
         root,
         'libs',
         '$1',

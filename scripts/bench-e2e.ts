@@ -7,29 +7,53 @@
  * ratio shows how close the orchestration comes to the database's limit. Then where the CPU went, per
  * process, in ms per instance, and the rate that CPU cost allows on this machine's cores at best.
  *
- * Options: --instances N (10000), --batch-size N (500), --max-unavailable PCT (25), --workers N (2),
- * --concurrency N (per worker, 256), --pgbench-seconds N (15), --verbose.
+ * Options: `npm run bench:e2e -- --help`.
  */
 import 'reflect-metadata';
 import { execFile } from 'child_process';
 import { promisify } from 'util';
 import { Client } from 'pg';
 import { ExecutionStatus, type UpgradeExecutionView } from '@upshift/contracts';
-import { CpuMeter, formatCpuReport, LOCAL_SERVER_CPU_GROUPS, type CpuGroup } from '@upshift/testing';
+import {
+  CpuMeter,
+  defineCli,
+  formatCpuReport,
+  LOCAL_SERVER_CPU_GROUPS,
+  runCli,
+  type CpuGroup,
+} from '@upshift/testing';
 import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '../apps/e2e/src';
 
+const BENCH_E2E_CLI = defineCli({
+  command: 'npm run bench:e2e --',
+  summary:
+    'One ROLLING execution across a zero-latency simulated fleet on the whole real stack; prints upgrades/s,\n' +
+    'Postgres transactions per instance against pgbench, and CPU per instance by process.',
+  options: {
+    instances: { type: 'integer', default: 10_000, min: 1, max: 100_000, description: 'simulated instances' },
+    'batch-size': { type: 'integer', default: 500, min: 1, description: 'instances per batch' },
+    'max-unavailable': {
+      type: 'integer',
+      default: 25,
+      min: 1,
+      max: 100,
+      description: 'maxUnavailablePercentage of the execution',
+    },
+    workers: { type: 'integer', default: 2, min: 1, description: 'worker processes' },
+    concurrency: { type: 'integer', default: 256, min: 1, description: 'commands in flight per worker' },
+    'pgbench-seconds': { type: 'integer', default: 15, min: 1, description: 'how long pgbench runs' },
+    verbose: { type: 'boolean', description: "echo the services' logs on stderr" },
+  },
+});
+// Before anything starts: --help and a wrong flag end the process here.
+const { values: options } = runCli(BENCH_E2E_CLI);
 const run = promisify(execFile);
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 && args[index + 1] !== undefined ? Number(args[index + 1]) : fallback;
-};
-const INSTANCES = option('instances', 10_000);
-const BATCH_SIZE = option('batch-size', 500);
-const MAX_UNAVAILABLE = option('max-unavailable', 25);
-const WORKERS = option('workers', 2);
-const CONCURRENCY = option('concurrency', 256);
-const PGBENCH_SECONDS = option('pgbench-seconds', 15);
+const INSTANCES = options.instances;
+const BATCH_SIZE = options['batch-size'];
+const MAX_UNAVAILABLE = options['max-unavailable'];
+const WORKERS = options.workers;
+const CONCURRENCY = options.concurrency;
+const PGBENCH_SECONDS = options['pgbench-seconds'];
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
 async function committedTransactions(databaseUrl: string): Promise<number> {
@@ -169,14 +193,14 @@ async function main(): Promise<number> {
       workers: WORKERS,
       workerConcurrency: CONCURRENCY,
       logLevel: 'error',
-      echo: args.includes('--verbose'),
+      echo: options.verbose,
       log: (line) => log(line),
       fleet: { instances: INSTANCES, initialVersion: '2.1.0' },
     });
     log(`stack up and fleet registered in ${((Date.now() - registrationStarted) / 1000).toFixed(1)} s`);
     follower = new ProgressFollower(stack.brokers);
     await follower.start();
-    const client = new OrchestratorClient(stack.baseUrl);
+    const client = new OrchestratorClient(stack.baseUrl, stack.operatorToken);
     const execution = await client.create(stack.tenantId, {
       componentId: stack.componentId,
       fromVersionId: stack.versionId('2.1.0'),

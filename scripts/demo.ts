@@ -4,13 +4,12 @@
  * Starts the stack (embedded broker, registry, orchestrator, two workers, a simulated fleet of 20), loads
  * the demo catalog through the registry's seed function, registers the fleet for tenant 550e8400 at
  * upshift-gateway 2.1.0, then:
- *   1. posts the seed's CANARY example (real ids; timings shortened so the demo takes a minute),
+ *   1. posts the REST contract's CANARY example (real ids; timings shortened so the demo takes a minute),
  *      follows upgrade.progress from Kafka with a progress bar per batch, promotes the canary → COMPLETED;
  *   2. upgrades to 3.0.0 with failures injected into the fleet → auto-rolled back → ROLLED_BACK.
  * Prints a summary and exits 0 when both executions end as expected (1 otherwise).
  *
- * Options: --instances N (20), --verbose (services' logs on stderr), --seed-timings (the seed's own
- * batchDelaySeconds 60 / healthCheckIntervalSeconds 30 / healthCheckTimeoutSeconds 300: slow).
+ * Options: `npm run demo -- --help`.
  */
 import 'reflect-metadata';
 import {
@@ -21,20 +20,30 @@ import {
   type UpgradeExecutionView,
 } from '@upshift/contracts';
 import { isTerminal } from '@upshift/domain';
+import { defineCli, runCli } from '@upshift/testing';
 import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '../apps/e2e/src';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(`--${name}`);
-const option = (name: string, fallback: number) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 && args[index + 1] !== undefined ? Number(args[index + 1]) : fallback;
-};
-
-const INSTANCES = option('instances', 20);
+const DEMO_CLI = defineCli({
+  command: 'npm run demo --',
+  summary:
+    'Starts the whole stack on free ports, runs a CANARY upgrade to COMPLETED and a failing ROLLING one\n' +
+    'to ROLLED_BACK, prints a summary and stops everything (exit 0 when both end as expected).',
+  options: {
+    instances: { type: 'integer', default: 20, min: 1, max: 100_000, description: 'simulated instances' },
+    'seed-timings': {
+      type: 'boolean',
+      description: "keep the example request's own timings (60 s between batches, health every 30 s): slow",
+    },
+    verbose: { type: 'boolean', description: "echo the services' logs on stderr" },
+  },
+});
+// Before anything starts: --help and a wrong flag end the process here.
+const { values: options } = runCli(DEMO_CLI);
+const INSTANCES = options.instances;
 const TTY = process.stdout.isTTY === true;
 
-/** The seed's CANARY example (003_80792d209f99bb6f.txt), ids filled in by the caller. */
-const SEED_CANARY_EXAMPLE = {
+/** The CANARY example request of the REST contract (docs/api-contract.md), ids filled in by the caller. */
+const CANARY_EXAMPLE = {
   strategy: 'CANARY',
   canaryPercentage: 10,
   batchSize: 5,
@@ -48,7 +57,7 @@ const SEED_CANARY_EXAMPLE = {
   initiatedBy: 'admin@matih.ai',
   installedComponents: { kafka: '3.6.0', postgresql: '16.1' },
 };
-const DEMO_TIMINGS = flag('seed-timings')
+const DEMO_TIMINGS = options['seed-timings']
   ? {}
   : { batchDelaySeconds: 1, healthCheckIntervalSeconds: 1, healthCheckTimeoutSeconds: 20 };
 
@@ -282,7 +291,7 @@ async function main(): Promise<number> {
       label: 'demo',
       workers: 2,
       workerConcurrency: 16,
-      echo: flag('verbose'),
+      echo: options.verbose,
       log: (line) => say(`  ${time()} ${line}`),
       orchestratorEnv: { CANARY_MONITOR_TICK_MS: '250' },
       fleet: {
@@ -300,7 +309,7 @@ async function main(): Promise<number> {
     );
     follower = new ProgressFollower(stack.brokers);
     await follower.start();
-    const client = new OrchestratorClient(stack.baseUrl);
+    const client = new OrchestratorClient(stack.baseUrl, stack.operatorToken);
 
     const canary = await runExecution(
       stack,
@@ -308,7 +317,7 @@ async function main(): Promise<number> {
       follower,
       'CANARY 2.1.0 → 2.2.2',
       {
-        ...SEED_CANARY_EXAMPLE,
+        ...CANARY_EXAMPLE,
         ...DEMO_TIMINGS,
         totalInstances: INSTANCES,
         componentId: stack.componentId,

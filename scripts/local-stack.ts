@@ -6,7 +6,9 @@
  * - the `upshift` database on the local Postgres (created when missing);
  * - the registry and the orchestrator as child processes, each awaited on its health endpoint;
  * - the demo catalog loaded into the registry (idempotent: a re-run reuses what is there), signed with
- *   the key kept in .data/seed/, its artifacts served by the simulated fleet;
+ *   the key kept in .data/seed/, its artifacts served by the simulated fleet, which trusts every key the
+ *   registry holds for the component: a database seeded by another checkout (another key) still works,
+ *   and what cannot work (e.g. versions pointing at another fleet address) is reported loudly (ADR 0073);
  * - the workers (UP_WORKERS, default 2) and a simulated fleet (UP_FLEET_INSTANCES, default 20, agents
  *   on FLEET_PORT, default 8090) registered for tenant 550e8400 at upshift-gateway 2.1.0;
  * - everything stopped cleanly, in reverse order, on Ctrl-C or SIGTERM.
@@ -15,10 +17,26 @@
  */
 import { spawn } from 'child_process';
 import type { ChildProcess } from 'child_process';
+import { randomBytes } from 'crypto';
+import { mkdirSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
+import { mintToken } from '@upshift/http';
+import type { Role } from '@upshift/http';
 import { startBroker } from '@upshift/kafka-broker';
 import type { RunningBroker } from '@upshift/kafka-broker';
+import {
+  captureServiceLogs,
+  defineCli,
+  formatBanner,
+  formatLauncherEvent,
+  formatServiceStarted,
+  LOG_FORMATS,
+  resolveLogFormat,
+  runCli,
+  serviceLogFile,
+  type LogFormat,
+} from '@upshift/testing';
 import { seedRegistry } from '../apps/registry/src/seed/seed-registry';
 
 const root = path.resolve(__dirname, '..');
@@ -29,11 +47,55 @@ const KAFKA_BROKERS = env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const REGISTRY_PORT = Number(env['REGISTRY_PORT'] ?? 8085);
 const ORCHESTRATOR_PORT = Number(env['ORCHESTRATOR_PORT'] ?? 8084);
 const FLEET_PORT = Number(env['FLEET_PORT'] ?? 8090);
-const WORKERS = Number(env['UP_WORKERS'] ?? 2);
-const FLEET_INSTANCES = Number(env['UP_FLEET_INSTANCES'] ?? 20);
+const LOG_DIR = path.join(root, '.data', 'logs');
 const DEMO_TENANT = '550e8400';
 const DEMO_COMPONENT = 'upshift-gateway';
 const FLEET_VERSION = '2.1.0';
+/** Verifies bearer tokens (ADR 0074): the environment's, or one made for this run. */
+const AUTH_JWT_SECRET = env['AUTH_JWT_SECRET'] || randomBytes(48).toString('base64url');
+/** Where the session's tokens are written, for the README's curl lines (`jq -r .operatorToken`). */
+const TOKENS_FILE = path.join(root, '.data', 'tokens.json');
+/** Signs agent requests (ADR 0071): the environment's, or one made for this run (workers, orchestrator and fleet share it). */
+const AGENT_AUTH_KEY = env['AGENT_AUTH_KEY'] || randomBytes(32).toString('hex');
+
+const LOCAL_STACK_CLI = defineCli({
+  command: 'npm run up --',
+  summary:
+    'The local stack: the embedded Kafka broker on 127.0.0.1:9092 (unless KAFKA_BROKERS is set), the\n' +
+    'registry (REGISTRY_PORT, 8085), the orchestrator (ORCHESTRATOR_PORT, 8084), the demo catalog, workers\n' +
+    'and a simulated fleet (FLEET_PORT, 8090) for tenant 550e8400. Ctrl-C stops everything.',
+  options: {
+    workers: {
+      type: 'integer',
+      default: 2,
+      min: 0,
+      max: 64,
+      env: 'UP_WORKERS',
+      description: 'worker processes',
+    },
+    instances: {
+      type: 'integer',
+      default: 20,
+      min: 0,
+      max: 100_000,
+      env: 'UP_FLEET_INSTANCES',
+      description: 'simulated instances',
+    },
+    'log-format': {
+      type: 'enum',
+      values: LOG_FORMATS,
+      env: 'LOG_FORMAT',
+      description:
+        "pretty: a line per service, services' logs in .data/logs/ (default on a terminal); json: all on stdout",
+    },
+  },
+});
+interface LocalStackOptions {
+  workers: number;
+  instances: number;
+}
+/** Set once by main() before anything is printed. */
+let logFormat: LogFormat = 'json';
 
 export interface LocalService {
   name: string;
@@ -51,7 +113,7 @@ export const SERVICES: LocalService[] = [
   {
     name: 'registry',
     entry: 'apps/registry/src/main.ts',
-    env: { PORT: String(REGISTRY_PORT), DATABASE_URL, KAFKA_BROKERS },
+    env: { PORT: String(REGISTRY_PORT), DATABASE_URL, KAFKA_BROKERS, AUTH_JWT_SECRET },
     readyUrl: `http://127.0.0.1:${REGISTRY_PORT}/health/live`,
     describe: `http://localhost:${REGISTRY_PORT}/api/v1/registry (docs /api/docs)`,
   },
@@ -64,6 +126,8 @@ export const SERVICES: LocalService[] = [
       REDIS_URL,
       KAFKA_BROKERS,
       REGISTRY_URL: `http://127.0.0.1:${REGISTRY_PORT}`,
+      AUTH_JWT_SECRET,
+      AGENT_AUTH_KEY,
     },
     readyUrl: `http://127.0.0.1:${ORCHESTRATOR_PORT}/health/ready`,
     describe: `http://localhost:${ORCHESTRATOR_PORT}/api/v1/registry (both APIs; docs /api/docs)`,
@@ -74,17 +138,20 @@ export const SERVICES: LocalService[] = [
 interface SeededCatalog {
   componentId: string;
   versionId: string;
-  publicKeyPem: string;
 }
 
 /** The services that need the seeded catalog: the workers, then the fleet that registers itself. */
-function fleetServices(catalog: SeededCatalog): LocalService[] {
-  const workers = Array.from({ length: WORKERS }, (_, index): LocalService => {
+function fleetServices(
+  catalog: SeededCatalog,
+  options: LocalStackOptions,
+  tokens: SessionTokens,
+): LocalService[] {
+  const workers = Array.from({ length: options.workers }, (_, index): LocalService => {
     const id = `worker-${index + 1}`;
     return {
       name: id,
       entry: 'apps/worker/src/main.ts',
-      env: { KAFKA_BROKERS, REDIS_URL, WORKER_ID: id },
+      env: { KAFKA_BROKERS, REDIS_URL, WORKER_ID: id, AGENT_AUTH_KEY },
       describe: 'consumer group upshift-workers on upgrade.commands',
     };
   });
@@ -92,24 +159,53 @@ function fleetServices(catalog: SeededCatalog): LocalService[] {
     name: 'fleet-sim',
     entry: 'apps/fleet-sim/src/main.ts',
     env: {
-      FLEET_INSTANCES: String(FLEET_INSTANCES),
+      FLEET_INSTANCES: String(options.instances),
       FLEET_PORT: String(FLEET_PORT),
       FLEET_INITIAL_VERSION: FLEET_VERSION,
-      FLEET_TRUSTED_KEYS: catalog.publicKeyPem,
       REGISTRY_URL: `http://127.0.0.1:${REGISTRY_PORT}`,
       FLEET_TENANT_ID: DEMO_TENANT,
       FLEET_COMPONENT_ID: catalog.componentId,
       FLEET_VERSION_ID: catalog.versionId,
+      FLEET_REGISTRY_TOKEN: tokens.operatorToken,
+      AGENT_AUTH_KEY,
     },
     readyUrl: `http://127.0.0.1:${FLEET_PORT}/admin/instances`,
-    describe: `${FLEET_INSTANCES} agents at http://localhost:${FLEET_PORT}/i/<name>, admin /admin`,
+    describe: `${options.instances} agents at http://localhost:${FLEET_PORT}/i/<name>, admin /admin`,
   };
   return [...workers, fleet];
 }
 
-async function seedCatalog(): Promise<SeededCatalog> {
+interface SessionTokens {
+  adminToken: string;
+  operatorToken: string;
+}
+
+/**
+ * An admin token (every tenant) and an operator token for the demo tenant, signed with the session's
+ * secret, written to .data/tokens.json (readable by this user only) so that the README's curl lines
+ * can use them.
+ */
+async function mintSessionTokens(): Promise<SessionTokens> {
+  const ttlSeconds = 12 * 3600;
+  const mint = (sub: string, tenants: string[], roles: Role[]) =>
+    mintToken({ secret: AUTH_JWT_SECRET, sub, tenants, roles, ttlSeconds });
+  const tokens = {
+    adminToken: await mint('local-admin', ['*'], ['admin']),
+    operatorToken: await mint(`operator@${DEMO_TENANT}`, [DEMO_TENANT], ['operator']),
+  };
+  mkdirSync(path.dirname(TOKENS_FILE), { recursive: true });
+  writeFileSync(
+    TOKENS_FILE,
+    `${JSON.stringify({ ...tokens, tenant: DEMO_TENANT, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
+  return tokens;
+}
+
+async function seedCatalog(tokens: SessionTokens): Promise<SeededCatalog> {
   const seed = await seedRegistry({
     registryUrl: `http://127.0.0.1:${REGISTRY_PORT}`,
+    token: tokens.adminToken,
     keyFile: path.join(root, '.data', 'seed', 'artifact-signing.key'),
     artifactBaseUrl: `http://127.0.0.1:${FLEET_PORT}/artifacts`,
   });
@@ -121,11 +217,31 @@ async function seedCatalog(): Promise<SeededCatalog> {
     tenant: DEMO_TENANT,
     componentId: gateway.id,
   });
-  return { componentId: gateway.id, versionId: version.id, publicKeyPem: seed.publicKeyPem };
+  reportCatalogInconsistencies(seed.inconsistencies);
+  return { componentId: gateway.id, versionId: version.id };
 }
 
-function log(msg: string, fields: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ time: new Date().toISOString(), name: 'local-stack', msg, ...fields }));
+/** The database holds a catalog this checkout's stack cannot serve: say so where nobody can miss it. */
+function reportCatalogInconsistencies(problems: readonly string[]): void {
+  if (problems.length === 0) return;
+  const rule = '!'.repeat(100);
+  console.error(
+    [
+      rule,
+      `!! The database already held a demo catalog that this stack cannot fully serve (${problems.length} problem(s));`,
+      '!! upgrades to these versions will fail. To start clean, stop the stack and drop the database',
+      `!! (dropdb -h 127.0.0.1 -U postgres ${new URL(DATABASE_URL).pathname.slice(1)}) or set DATABASE_URL to a new one.`,
+      ...problems.map((problem) => `!!   - ${problem}`),
+      rule,
+    ].join('\n'),
+  );
+  log('demo catalog inconsistent with this stack', { problems });
+}
+
+/** One event of the launcher: a JSON line, or in pretty mode `readable` (a generic line without it). */
+function log(msg: string, fields: Record<string, unknown> = {}, readable?: string): void {
+  if (logFormat === 'pretty') console.log(readable ?? formatLauncherEvent(msg, fields));
+  else console.log(JSON.stringify({ time: new Date().toISOString(), name: 'local-stack', msg, ...fields }));
 }
 
 async function ensureDatabase(url: string): Promise<void> {
@@ -187,6 +303,9 @@ function stopChild(name: string, child: ChildProcess, timeoutMs = 15_000): Promi
 }
 
 async function main(): Promise<void> {
+  // Before anything starts: --help and a wrong flag or variable end the process here.
+  const { values: options } = runCli(LOCAL_STACK_CLI);
+  logFormat = resolveLogFormat(options['log-format'], process.stdout.isTTY === true);
   const children: { name: string; child: ChildProcess }[] = [];
   let broker: RunningBroker | null = null;
   let stopping = false;
@@ -210,39 +329,94 @@ async function main(): Promise<void> {
     if (env['KAFKA_BROKERS'] === undefined) {
       const dataDir = path.join(root, '.data', 'kafka');
       broker = await startBroker({ port: 9092, host: '127.0.0.1', dataDir, defaultPartitions: 3 });
-      log('embedded Kafka broker listening', { address: broker.address, dataDir });
+      log(
+        'embedded Kafka broker listening',
+        { address: broker.address, dataDir },
+        formatServiceStarted(
+          'kafka',
+          `${broker.address} (embedded, data in ${path.relative(root, dataDir)})`,
+        ),
+      );
     } else {
-      log('using the Kafka cluster in KAFKA_BROKERS', { brokers: KAFKA_BROKERS });
+      log(
+        'using the Kafka cluster in KAFKA_BROKERS',
+        { brokers: KAFKA_BROKERS },
+        formatServiceStarted('kafka', `${KAFKA_BROKERS} (KAFKA_BROKERS)`),
+      );
     }
     const start = async (service: LocalService) => {
+      const startedAt = Date.now();
       const child = spawn(process.execPath, ['-r', '@swc-node/register', service.entry], {
         cwd: root,
         env: { ...env, ...service.env },
-        stdio: ['ignore', 'inherit', 'inherit'],
+        // Pretty: the children's JSON goes to .data/logs/<name>.log, their warnings and errors to the terminal.
+        stdio: [
+          'ignore',
+          logFormat === 'pretty' ? 'pipe' : 'inherit',
+          logFormat === 'pretty' ? 'pipe' : 'inherit',
+        ],
       });
+      if (logFormat === 'pretty')
+        captureServiceLogs(child, service.name, LOG_DIR, (line) => console.log(line));
       children.push({ name: service.name, child });
       child.once('exit', (code, signal) => {
         if (!stopping) {
-          log('service exited unexpectedly; stopping the stack', { service: service.name, code, signal });
+          log(
+            'service exited unexpectedly; stopping the stack',
+            { service: service.name, code, signal },
+            `✗ ${service.name} exited (${signal ?? `code ${code}`}); its log: ${path.relative(root, serviceLogFile(LOG_DIR, service.name))}`,
+          );
           void stopAll(1);
         }
       });
       await waitUntilReady(service, child);
-      log('service ready', { service: service.name, pid: child.pid, url: service.describe });
+      log(
+        'service ready',
+        { service: service.name, pid: child.pid, url: service.describe },
+        formatServiceStarted(service.name, service.describe, (Date.now() - startedAt) / 1000),
+      );
     };
+    const tokens = await mintSessionTokens();
     for (const service of SERVICES) await start(service);
-    const later = fleetServices(await seedCatalog());
+    const later = fleetServices(await seedCatalog(tokens), options, tokens);
     for (const service of later) await start(service);
-    log('local stack up (Ctrl-C stops it)', {
+    const up = {
       api: `http://localhost:${ORCHESTRATOR_PORT}/api/v1/registry`,
       tenant: DEMO_TENANT,
       kafka: KAFKA_BROKERS,
       postgres: DATABASE_URL.replace(/:[^:@/]*@/, ':***@'),
       redis: REDIS_URL,
-      services: Object.fromEntries([...SERVICES, ...later].map((s) => [s.name, s.describe])),
-    });
+    };
+    log(
+      'local stack up (Ctrl-C stops it)',
+      // The tokens themselves only on a terminal: JSON lines end up in log files.
+      {
+        ...up,
+        tokens: path.relative(root, TOKENS_FILE),
+        services: Object.fromEntries([...SERVICES, ...later].map((s) => [s.name, s.describe])),
+      },
+      formatBanner('\nlocal stack up (Ctrl-C stops it)', [
+        ['API', `${up.api}  (both REST APIs)`],
+        ['API docs', `http://localhost:${ORCHESTRATOR_PORT}/api/docs`],
+        ['tenant', up.tenant],
+        ['admin token', tokens.adminToken],
+        ['operator token', `${tokens.operatorToken}  (tenant ${DEMO_TENANT})`],
+        [
+          'tokens file',
+          `${path.relative(root, TOKENS_FILE)}  (valid 12 h; to mint more with npm run token, start with AUTH_JWT_SECRET set)`,
+        ],
+        ['Kafka', up.kafka],
+        ['Postgres', up.postgres],
+        ['Redis', up.redis],
+        ['logs', `${path.relative(root, LOG_DIR)}/<service>.log (JSON; LOG_FORMAT=json prints them here)`],
+      ]),
+    );
   } catch (error) {
-    log('the local stack failed to start', { error: (error as Error).message });
+    log(
+      'the local stack failed to start',
+      { error: (error as Error).message },
+      `✗ the local stack failed to start: ${(error as Error).message}`,
+    );
     await stopAll(1);
   }
 }

@@ -1,8 +1,11 @@
 import type { UpgradeExecutionView } from '@upshift/contracts';
 
-/** The few REST calls the demo, the benchmark and the E2E tests make (seed 003 paths). */
+/** The few REST calls the demo, the benchmark and the E2E tests make (docs/api-contract.md), with a bearer token. */
 export class OrchestratorClient {
-  constructor(private readonly baseUrl: string) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
 
   create(tenantId: string, request: Record<string, unknown>): Promise<UpgradeExecutionView> {
     return this.call('POST', `/tenants/${tenantId}/upgrades`, request, 201);
@@ -23,7 +26,10 @@ export class OrchestratorClient {
   async call<T>(method: string, path: string, body: unknown, expected: number): Promise<T> {
     const response = await fetch(`${this.baseUrl}/api/v1/registry${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { isTerminal } from '@upshift/domain';
+import type { KafkaSecurity } from '@upshift/messaging';
 import {
   isProgressEventType,
   parseEnvelope,
@@ -13,7 +14,7 @@ import {
 
 /**
  * Follows `upgrade.progress` from the beginning, as a dashboard would, and checks that each
- * execution's `sequence` has no gap (ARCHITECTURE.md, invariant 3).
+ * execution's `sequence` has no gap (docs/invariants.md, promise 3).
  */
 export class ProgressFollower {
   readonly events: EventEnvelope<ProgressEvent>[] = [];
@@ -22,8 +23,14 @@ export class ProgressFollower {
   private readonly listeners = new Set<(event: EventEnvelope<ProgressEvent>) => void>();
   private readonly consumer: Consumer;
 
-  constructor(brokers: string[]) {
-    const kafka = new Kafka({ clientId: 'upshift-progress-follower', brokers, logLevel: logLevel.NOTHING });
+  /** `security`: SASL/TLS for a secured broker, e.g. kafkaSecurityFromEnv(stack.kafkaEnv). */
+  constructor(brokers: string[], security: KafkaSecurity = {}) {
+    const kafka = new Kafka({
+      clientId: 'upshift-progress-follower',
+      brokers,
+      logLevel: logLevel.NOTHING,
+      ...security,
+    });
     this.consumer = kafka.consumer({ groupId: `progress-follower-${randomUUID()}`, sessionTimeout: 10_000 });
   }
 

@@ -1,11 +1,14 @@
 import { randomBytes } from 'crypto';
-import { mkdtempSync, rmSync } from 'fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { startBroker, type RunningBroker } from '@upshift/kafka-broker';
+import { createDevCertificates, startBroker, type RunningBroker } from '@upshift/kafka-broker';
+import { mintToken } from '@upshift/http';
+import { masterKeyring, type AgentKeyring } from '@upshift/contracts';
 import { startFleet, type Fleet, type FleetOptions } from '../../fleet-sim/src';
+import { fetchAllPages } from '../../fleet-sim/src/registry/registry-pages';
 import { seedRegistry, type SeedResult } from '../../registry/src/seed/seed-registry';
 import { freePort, startServiceProcess, waitUntilReady, type ServiceProcess } from './local-services';
 
@@ -22,8 +25,13 @@ export interface StackOptions {
   workerConcurrency?: number;
   workerEnv?: Record<string, string>;
   orchestratorEnv?: Record<string, string>;
+  /**
+   * Run the broker with SCRAM-SHA-512 over TLS (SASL_SSL, a CA made for the run) and hand every service
+   * the matching KAFKA_* variables, as against a secured cluster (ADR 0070).
+   */
+  secureKafka?: boolean;
   /** The fleet (registered for `tenantId` at `initialVersion` of the demo catalog's gateway). */
-  fleet: Omit<FleetOptions, 'registration' | 'initialVersion'> & { initialVersion: string };
+  fleet: Omit<FleetOptions, 'registration' | 'initialVersion' | 'agentKeys'> & { initialVersion: string };
   tenantId?: string;
   logLevel?: string;
   /** Echo services' output to stderr (debugging). */
@@ -37,9 +45,19 @@ export interface Stack {
   readonly baseUrl: string;
   readonly registryUrl: string;
   readonly brokers: string[];
+  /** The KAFKA_* security variables the services got (empty unless `secureKafka`), for kafkaSecurityFromEnv. */
+  readonly kafkaEnv: Record<string, string>;
   readonly databaseUrl: string;
   readonly redisUrl: string;
+  /** The HS256 secret the services verify tokens with, made for this run. */
+  readonly authSecret: string;
+  /** An admin of every tenant (catalog writes). */
+  readonly adminToken: string;
+  /** An operator of `tenantId` only: what a tenant's REST client holds. */
+  readonly operatorToken: string;
   readonly fleet: Fleet;
+  /** The run's agent keys (AGENT_AUTH_KEY, ADR 0071): what another fleet the workers call must verify with. */
+  readonly agentKeys: AgentKeyring;
   readonly seed: SeedResult;
   readonly tenantId: string;
   readonly componentId: string;
@@ -92,7 +110,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.push(() => deleteKeys(redisUrl, `upshift-${runId}*`));
 
     const dataDir = mkdtempSync(join(tmpdir(), `upshift-${options.label}-broker-`));
-    const broker: RunningBroker = await startBroker({ port: 0, dataDir });
+    const secured = options.secureKafka ? prepareSecureKafka(options.label) : null;
+    if (secured) cleanups.push(async () => rmSync(secured.dir, { recursive: true, force: true }));
+    const kafkaEnv = secured?.env ?? {};
+    const broker: RunningBroker = await startBroker({ port: 0, dataDir, ...secured?.broker });
     cleanups.push(async () => {
       await broker.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -100,6 +121,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const brokers = [broker.address];
     log(`broker on ${broker.address}`);
 
+    const authSecret = randomBytes(32).toString('base64url');
+    // The run's AGENT_AUTH_KEY: workers and the orchestrator sign agent requests, the fleet verifies.
+    const agentAuthKey = randomBytes(32).toString('hex');
+    const adminToken = await mintToken({
+      secret: authSecret,
+      sub: 'stack-admin',
+      tenants: ['*'],
+      roles: ['admin'],
+      ttlSeconds: 24 * 3600,
+    });
+    const operatorToken = await mintToken({
+      secret: authSecret,
+      sub: `operator@${tenantId}`,
+      tenants: [tenantId],
+      roles: ['operator'],
+      ttlSeconds: 24 * 3600,
+    });
     const registryPort = await freePort();
     const registryUrl = `http://127.0.0.1:${registryPort}`;
     const registry = startServiceProcess(
@@ -109,6 +147,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         PORT: String(registryPort),
         DATABASE_URL: databaseUrl,
         KAFKA_BROKERS: brokers.join(','),
+        ...kafkaEnv,
+        AUTH_JWT_SECRET: authSecret,
         LOG_LEVEL: logLevel,
       },
       { echo: options.echo },
@@ -125,7 +165,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         DATABASE_URL: databaseUrl,
         REDIS_URL: redisUrl,
         KAFKA_BROKERS: brokers.join(','),
+        ...kafkaEnv,
         REGISTRY_URL: registryUrl,
+        AUTH_JWT_SECRET: authSecret,
+        AGENT_AUTH_KEY: agentAuthKey,
         QUEUE_PREFIX: queuePrefix,
         LOG_LEVEL: logLevel,
         ...options.orchestratorEnv,
@@ -142,16 +185,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ),
     ]);
 
-    const fleet = await startFleet({ ...options.fleet });
+    const agentKeys = masterKeyring(Buffer.from(agentAuthKey, 'hex'));
+    const fleet = await startFleet({ ...options.fleet, agentKeys });
     cleanups.push(() => fleet.stop());
     const keyDir = mkdtempSync(join(tmpdir(), `upshift-${options.label}-keys-`));
     cleanups.push(async () => rmSync(keyDir, { recursive: true, force: true }));
     const seed = await seedRegistry({
       registryUrl,
+      token: adminToken,
       artifactBaseUrl: fleet.artifactBaseUrl,
       keyFile: join(keyDir, 'artifact-signing.key'),
     });
-    fleet.setTrustedPublicKeys([seed.publicKeyPem]);
+    // No keys handed over here: fleet.register (below) trusts every key the registry holds (ADR 0073).
     const gateway = seed.components[DEMO_COMPONENT];
     if (!gateway) throw new Error(`the demo catalog has no component ${DEMO_COMPONENT}`);
     const versionId = (version: string): string => {
@@ -162,6 +207,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     log(`catalog seeded: ${Object.keys(seed.components).join(', ')}`);
     await fleet.register({
       registryUrl,
+      token: operatorToken,
       tenantId,
       componentId: gateway.id,
       versionId: versionId(options.fleet.initialVersion),
@@ -178,10 +224,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         'apps/worker/src/main.ts',
         {
           KAFKA_BROKERS: brokers.join(','),
+          ...kafkaEnv,
           REDIS_URL: redisUrl,
           WORKER_ID: id,
           WORKER_REDIS_PREFIX: workerPrefix,
           WORKER_CONCURRENCY: String(options.workerConcurrency ?? 64),
+          AGENT_AUTH_KEY: agentAuthKey,
           LOG_LEVEL: logLevel,
           ...options.workerEnv,
         },
@@ -197,12 +245,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     log(`${workers.length} workers started`);
 
     const inventoryMatchesFleet = async (timeoutMs = 30_000): Promise<void> => {
-      const url = `${registryUrl}/api/v1/registry/tenants/${tenantId}/instances?componentId=${gateway.id}`;
+      // Every page (ADR 0076): a fleet may be larger than one.
+      const url = `${registryUrl}/api/v1/registry/tenants/${tenantId}/instances?componentId=${gateway.id}&limit=500`;
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const expected = new Map(fleet.instances.map((i) => [i.name, versionId(i.version)]));
-        const response = await fetch(url);
-        const listed = response.ok ? ((await response.json()) as { name: string; versionId: string }[]) : [];
+        const listed = await fetchAllPages<{ name: string; versionId: string }>(
+          url,
+          operatorToken,
+          'the fleet',
+        ).catch(() => []);
         if (listed.length === expected.size && listed.every((i) => expected.get(i.name) === i.versionId))
           return;
         if (Date.now() > deadline) {
@@ -217,9 +269,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       registryUrl,
       inventoryMatchesFleet,
       brokers,
+      kafkaEnv,
       databaseUrl,
       redisUrl,
+      authSecret,
+      adminToken,
+      operatorToken,
       fleet,
+      agentKeys,
       seed,
       tenantId,
       componentId: gateway.id,
@@ -234,6 +291,33 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw error;
   }
+}
+
+/**
+ * A CA and broker certificate (openssl), and one SCRAM user with a random password, in a temporary
+ * directory: the broker's SASL_SSL options and the services' KAFKA_* variables that match them.
+ */
+function prepareSecureKafka(label: string): {
+  dir: string;
+  broker: { saslUsersFile: string; tls: { certFile: string; keyFile: string } };
+  env: Record<string, string>;
+} {
+  const dir = mkdtempSync(join(tmpdir(), `upshift-${label}-kafka-tls-`));
+  const certs = createDevCertificates(dir);
+  const password = randomBytes(18).toString('base64url');
+  const saslUsersFile = join(dir, 'kafka-users.txt');
+  writeFileSync(saslUsersFile, `upshift:${password}\n`, { mode: 0o600 });
+  return {
+    dir,
+    broker: { saslUsersFile, tls: { certFile: certs.certFile, keyFile: certs.keyFile } },
+    env: {
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_USERNAME: 'upshift',
+      KAFKA_PASSWORD: password,
+      KAFKA_SSL: 'true',
+      KAFKA_CA_FILE: certs.caFile,
+    },
+  };
 }
 
 async function checkRedis(url: string): Promise<void> {

@@ -54,7 +54,7 @@ describe('upgrades end to end', () => {
         },
       },
     });
-    client = new OrchestratorClient(stack.baseUrl);
+    client = new OrchestratorClient(stack.baseUrl, stack.operatorToken);
     progress = new ProgressFollower(stack.brokers);
     await progress.start();
     kafka = new Kafka({ clientId: 'e2e-test', brokers: stack.brokers, logLevel: logLevel.NOTHING });
@@ -234,7 +234,10 @@ describe('upgrades end to end', () => {
       expect([ExecutionStatus.ROLLING_BACK, ExecutionStatus.ROLLED_BACK]).toContain(rolling.status);
     });
     expect(view.status).toBe(ExecutionStatus.ROLLED_BACK);
-    expect(view.rollbackInfo).toMatchObject({ rollbackReason: reason, rollbackInitiatedBy: 'api' });
+    expect(view.rollbackInfo).toMatchObject({
+      rollbackReason: reason,
+      rollbackInitiatedBy: `operator@${stack.tenantId}`,
+    });
     expect(view.rollbackInfo?.rollbackInitiatedAt).toEqual(expect.any(String));
     // At least the first batch (4 instances) had the new version and was reverted; nothing else started.
     expect(view.rollbackInfo?.rolledBackInstances.length).toBeGreaterThanOrEqual(4);

@@ -6,10 +6,12 @@
  *
  * Everything is real and local: Postgres, Redis, and as deployed, each in its own process: the embedded
  * broker, the registry and the orchestrator; an in-bench agent fleet and the bench worker.
+ *
+ * Options: `npm run bench:orchestrator -- --help` (the BENCH_* variables still work as defaults).
  */
 import { spawn } from 'child_process';
 import type { ChildProcess } from 'child_process';
-import { randomUUID } from 'crypto';
+import { randomBytes, randomUUID } from 'crypto';
 import { mkdtempSync, rmSync } from 'fs';
 import * as net from 'net';
 import { tmpdir } from 'os';
@@ -22,6 +24,7 @@ import {
   InstanceCommandSchema,
   InstanceCommandType,
   isProgressEventType,
+  masterKeyring,
   parseEnvelope,
   ProgressEventSchema,
   resultMessage,
@@ -33,16 +36,60 @@ import {
   CpuMeter,
   createTestDatabase,
   createTestRedis,
+  defineCli,
   formatCpuReport,
   LOCAL_SERVER_CPU_GROUPS,
+  runCli,
+  TEST_JWT_SECRET,
+  testToken,
 } from '@upshift/testing';
 import { AgentFleet } from '../test/support/agent-fleet';
 
-const EXECUTIONS = Number(process.env['BENCH_EXECUTIONS'] ?? 20);
-const INSTANCES = Number(process.env['BENCH_INSTANCES'] ?? 500);
-const BATCH_SIZE = Number(process.env['BENCH_BATCH_SIZE'] ?? 100);
-const MAX_UNAVAILABLE = Number(process.env['BENCH_MAX_UNAVAILABLE'] ?? 20);
-const ROLLBACK_EXECUTIONS = Number(process.env['BENCH_ROLLBACK_EXECUTIONS'] ?? 40);
+const ORCHESTRATOR_BENCH_CLI = defineCli({
+  command: 'npm run bench:orchestrator --',
+  summary:
+    'Executions answered at once by a bench worker over Kafka: instance upgrades/s, Postgres transactions\n' +
+    'per instance, and the delay from the result that crosses failureThreshold to ROLLING_BACK (p50/p99).',
+  options: {
+    executions: { type: 'integer', default: 20, min: 1, env: 'BENCH_EXECUTIONS', description: 'executions' },
+    instances: {
+      type: 'integer',
+      default: 500,
+      min: 1,
+      env: 'BENCH_INSTANCES',
+      description: 'instances per execution',
+    },
+    'batch-size': {
+      type: 'integer',
+      default: 100,
+      min: 1,
+      env: 'BENCH_BATCH_SIZE',
+      description: 'batch size',
+    },
+    'max-unavailable': {
+      type: 'integer',
+      default: 20,
+      min: 1,
+      max: 100,
+      env: 'BENCH_MAX_UNAVAILABLE',
+      description: 'maxUnavailablePercentage',
+    },
+    'rollback-executions': {
+      type: 'integer',
+      default: 40,
+      min: 1,
+      env: 'BENCH_ROLLBACK_EXECUTIONS',
+      description: 'executions of 20 instances driven into auto-rollback',
+    },
+  },
+});
+// Before anything starts: --help and a wrong flag end the process here.
+const { values: options } = runCli(ORCHESTRATOR_BENCH_CLI);
+const EXECUTIONS = options.executions;
+const INSTANCES = options.instances;
+const BATCH_SIZE = options['batch-size'];
+const MAX_UNAVAILABLE = options['max-unavailable'];
+const ROLLBACK_EXECUTIONS = options['rollback-executions'];
 const ROLLBACK_THRESHOLD = 3;
 const root = path.resolve(__dirname, '../../..');
 
@@ -108,10 +155,13 @@ function percentile(values: number[], p: number): number {
   return sorted[index] ?? NaN;
 }
 
+/** The bench acts as an admin of every tenant, with a real token (set at the start of main). */
+let bearer = '';
+
 async function http<T>(method: string, url: string, body?: unknown): Promise<T> {
   const res = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: bearer },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -127,12 +177,15 @@ interface BenchFleet {
 }
 
 async function main(): Promise<void> {
+  bearer = `Bearer ${await testToken({ sub: 'bench' })}`;
   const orchestratorDb = await createTestDatabase('bench_orch');
   const registryDb = await createTestDatabase('bench_reg');
   const redis = await createTestRedis('bench');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'upshift-bench-'));
   const children: ChildProcess[] = [];
-  const agents = new AgentFleet();
+  // A fresh agent key per run: the orchestrator signs its agent checks with it, the fleet verifies.
+  const agentAuthKey = randomBytes(32).toString('hex');
+  const agents = new AgentFleet(masterKeyring(Buffer.from(agentAuthKey, 'hex')));
   let consumer: Consumer | null = null;
   let progressConsumer: Consumer | null = null;
   let producer: Producer | null = null;
@@ -164,6 +217,7 @@ async function main(): Promise<void> {
         PORT: String(registryPort),
         DATABASE_URL: registryDb.url,
         KAFKA_BROKERS: brokers,
+        AUTH_JWT_SECRET: TEST_JWT_SECRET,
         LOG_LEVEL: 'warn',
       }),
     );
@@ -181,8 +235,10 @@ async function main(): Promise<void> {
         QUEUE_PREFIX: redis.prefix,
         KAFKA_BROKERS: brokers,
         REGISTRY_URL: registry.url,
+        AUTH_JWT_SECRET: TEST_JWT_SECRET,
         LOG_LEVEL: 'warn',
         HEALTH_DEADLINE_MARGIN_SECONDS: '30',
+        AGENT_AUTH_KEY: agentAuthKey,
       }),
     );
     const api = `http://127.0.0.1:${orchestratorPort}/api/v1/registry`;

@@ -3,7 +3,9 @@ import type { DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { ApiSecurityModule, serviceConfigModule } from '@upshift/http';
 import { AgentClient } from './agent/agent.client';
+import { AuditModule } from './audit/audit.module';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from './config';
 import { dataSourceOptions } from './database/data-source';
 import { Migrator } from './database/migrator';
@@ -33,14 +35,9 @@ class CoreModule {
   static forRoot(config: OrchestratorConfig): DynamicModule {
     return {
       module: CoreModule,
-      providers: [
-        { provide: ORCHESTRATOR_CONFIG, useValue: config },
-        RegistryClient,
-        AgentClient,
-        KafkaClients,
-        TimerQueue,
-      ],
-      exports: [ORCHESTRATOR_CONFIG, RegistryClient, AgentClient, KafkaClients, TimerQueue],
+      imports: [serviceConfigModule(ORCHESTRATOR_CONFIG, config)],
+      providers: [RegistryClient, AgentClient, KafkaClients, TimerQueue],
+      exports: [RegistryClient, AgentClient, KafkaClients, TimerQueue],
     };
   }
 }
@@ -65,7 +62,7 @@ class CoreModule {
 })
 export class EngineModule {}
 
-/** Seed 003's REST API. */
+/** The public REST API (docs/api-contract.md). */
 @Module({
   imports: [EngineModule],
   controllers: [UpgradesController],
@@ -97,10 +94,12 @@ export class AppModule {
             redact: ['req.headers.authorization', 'req.headers.cookie'],
           },
         }),
+        ApiSecurityModule.forRoot(config),
         TypeOrmModule.forRoot(dataSourceOptions(config.DATABASE_URL)),
         ScheduleModule.forRoot(),
         UpgradesModule,
         HealthModule,
+        AuditModule,
       ],
     };
   }

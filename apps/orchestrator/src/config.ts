@@ -1,11 +1,13 @@
-import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, validateSync } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ApiSecurityConfig, loadServiceConfig } from '@upshift/http';
+import { DEFAULT_AGENT_URL_ALLOW, IsAgentAuthKey, IsAgentUrlAllowList } from '@upshift/contracts';
 
 /**
  * The orchestrator's environment, validated once at start-up: a typo in a variable fails the process
  * with the variable named, instead of surfacing later as a confusing connection error.
  */
-export class OrchestratorConfig {
+export class OrchestratorConfig extends ApiSecurityConfig {
   @IsString()
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/upshift';
 
@@ -18,6 +20,13 @@ export class OrchestratorConfig {
 
   @IsString()
   REGISTRY_URL = 'http://127.0.0.1:8085';
+
+  /**
+   * The bearer token the orchestrator presents to the registry (e.g. from an OIDC client-credentials
+   * flow). Unset: it mints its own with AUTH_JWT_SECRET; with only AUTH_JWKS_URL it must be set.
+   */
+  @IsString()
+  REGISTRY_TOKEN = '';
 
   /** 0 picks a free port (tests). */
   @Transform(({ value }) => Number(value))
@@ -74,6 +83,14 @@ export class OrchestratorConfig {
   @Min(100)
   AGENT_TIMEOUT_MS = 5000;
 
+  /** Master key agent requests are signed with, hex; each tenant's key is derived from it (ADR 0071). */
+  @IsAgentAuthKey()
+  AGENT_AUTH_KEY = '';
+
+  /** CIDRs and host patterns agents may be called at (ADR 0072). */
+  @IsAgentUrlAllowList()
+  AGENT_URL_ALLOW = DEFAULT_AGENT_URL_ALLOW;
+
   /** Run migrations at start-up (under an advisory lock, so replicas may start together). */
   @Transform(({ value }) => value === true || value === 'true' || value === '1')
   @IsBoolean()
@@ -92,26 +109,19 @@ export class OrchestratorConfig {
 
 export const ORCHESTRATOR_CONFIG = Symbol('ORCHESTRATOR_CONFIG');
 
-/** Reads `env` (process.env by default) with `overrides` on top; throws listing every invalid variable. */
+/**
+ * Reads `env` (process.env by default) with `overrides` on top; throws InvalidConfigError listing every
+ * invalid variable by name (never its value: DATABASE_URL and REDIS_URL may carry passwords).
+ */
 export function loadConfig(
   overrides: Partial<OrchestratorConfig> = {},
   env: NodeJS.ProcessEnv = process.env,
 ): OrchestratorConfig {
-  const defaults = new OrchestratorConfig();
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(defaults)) {
-    const fromEnv = env[key];
-    if (fromEnv !== undefined && fromEnv !== '') raw[key] = fromEnv;
-  }
-  if (env['HOST'] !== undefined) raw['HOST'] = env['HOST'];
-  const config = plainToInstance(OrchestratorConfig, { ...raw, ...overrides });
-  const errors = validateSync(config, { whitelist: false });
-  if (errors.length > 0) {
-    // Values are left out on purpose: DATABASE_URL and REDIS_URL may carry passwords.
-    const detail = errors
-      .map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`)
-      .join('; ');
-    throw new Error(`Invalid orchestrator configuration: ${detail}. Fix these environment variables.`);
-  }
-  return config;
+  return loadServiceConfig(OrchestratorConfig, 'orchestrator', env, overrides, {
+    optionalKeys: ['HOST'],
+    crossCheck: (config) =>
+      config.REGISTRY_TOKEN === '' && config.AUTH_JWT_SECRET === '' && config.AUTH_JWKS_URL !== ''
+        ? ['REGISTRY_TOKEN: REGISTRY_TOKEN must be set when tokens are verified with AUTH_JWKS_URL only']
+        : [],
+  });
 }

@@ -2,16 +2,17 @@ import 'reflect-metadata';
 import { ValidationPipe } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { flattenValidationErrors } from '@upshift/contracts';
 import { AppModule } from './app.module';
 import { withContractSchemas } from './upgrades/openapi-schemas';
-import { badRequest } from './common/problem';
-import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { badRequest, installAuditLog, ProblemDetailsFilter, useJsonBodiesOnly } from '@upshift/http';
 import { loadConfig } from './config';
 import type { OrchestratorConfig } from './config';
 import { API_PREFIX, registryProxy } from './proxy/registry-proxy';
+import { mergeOpenApi, RegistryOpenApi } from './proxy/merged-openapi';
 
 export interface OrchestratorApp {
   app: INestApplication;
@@ -30,7 +31,9 @@ export async function createOrchestratorApp(
   overrides: Partial<OrchestratorConfig> = {},
 ): Promise<OrchestratorApp> {
   const config = loadConfig(overrides);
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+  });
   const logger = app.get(Logger);
   app.useLogger(logger);
   if (config.REGISTRY_PROXY_ENABLED) {
@@ -41,6 +44,10 @@ export async function createOrchestratorApp(
       ),
     );
   }
+  // After the proxy (the registry audits what it answers) and before body parsing and routing (ADR 0075).
+  installAuditLog(app, { service: 'orchestrator' });
+  // 415 for a body that is not JSON, before any parser reads it (docs/api-contract.md, "Requests").
+  useJsonBodiesOnly(app);
   app.setGlobalPrefix(API_PREFIX.slice(1), { exclude: ['health/live', 'health/ready'] });
   app.useGlobalPipes(
     new ValidationPipe({
@@ -50,20 +57,33 @@ export async function createOrchestratorApp(
       exceptionFactory: (errors) => badRequest(flattenValidationErrors(errors)),
     }),
   );
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter('orchestrator'));
   const document = withContractSchemas(
     SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
         .setTitle('Upshift orchestrator')
         .setDescription(
-          'Upgrade executions (seed 003): create, start, promote, pause, resume, cancel, roll back',
+          'Upgrade executions (docs/api-contract.md): create, start, promote, pause, resume, cancel, ' +
+            'roll back; and, through the same base URL, the registry. Errors are application/problem+json.',
         )
         .setVersion('1.0')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+        .addSecurityRequirements('bearer')
         .build(),
     ),
   );
-  SwaggerModule.setup('api/docs', app, document);
+  // One document for the one base URL (ADR 0049): the registry's paths are fetched from it and merged.
+  const registryDocs = new RegistryOpenApi(config.REGISTRY_URL, {
+    onError: (error) => logger.warn({ err: error }, 'could not fetch the registry OpenAPI document'),
+  });
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+    patchDocumentOnRequest: async (_req, _res, own) => {
+      await registryDocs.refresh();
+      return mergeOpenApi(own, registryDocs.document, registryDocs.error);
+    },
+  });
   await app.listen(config.PORT, config.HOST ?? '0.0.0.0');
   const address = app.getHttpServer().address() as { port: number } | string | null;
   const port = typeof address === 'object' && address !== null ? address.port : config.PORT;

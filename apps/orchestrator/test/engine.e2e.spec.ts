@@ -72,6 +72,7 @@ describe('orchestrator engine (e2e)', () => {
       async () => {
         const res = await fetch(
           `${stack.registry.url}/api/v1/registry/tenants/${fleet.tenantId}/instances?componentId=${fleet.componentId}&versionId=${fleet.toVersionId}`,
+          { headers: { authorization: `Bearer ${stack.adminToken}` } },
         );
         const body = (await res.json()) as unknown[];
         return body.length === 6 ? true : undefined;
@@ -346,6 +347,7 @@ describe('orchestrator engine (e2e)', () => {
     const registryVersion = async (instanceId: string) => {
       const res = await fetch(
         `${stack.registry.url}/api/v1/registry/tenants/${fleet.tenantId}/instances/${instanceId}`,
+        { headers: { authorization: `Bearer ${stack.adminToken}` } },
       );
       return ((await res.json()) as { versionId: string }).versionId;
     };
@@ -370,7 +372,7 @@ describe('orchestrator engine (e2e)', () => {
       // that never heard of it (its version set back by hand here).
       await fetch(`${stack.registry.url}/api/v1/registry/tenants/${fleet.tenantId}/instances/${first}`, {
         method: 'PATCH',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminToken}` },
         body: JSON.stringify({ versionId: fleet.fromVersionId }),
       });
       await pg.query(

@@ -17,10 +17,13 @@ interface Problem {
   currentStatus?: string;
   allowedOperations?: string[];
   blockers?: { code: string; message: string }[];
+  operation?: string;
+  availableInstances?: number;
+  requestedInstances?: number;
 }
 
 /**
- * Seed 003's REST contract over HTTP: every transition of its table, every refused operation (409,
+ * The REST contract of docs/api-contract.md over HTTP: every transition of its table, every refused operation (409,
  * status unchanged), 400/404/422, paging, statistics, transcript, the registry proxy and health.
  */
 describe('orchestrator REST API (e2e)', () => {
@@ -57,7 +60,7 @@ describe('orchestrator REST API (e2e)', () => {
       fleet = await registerFleet(stack, 3);
     });
 
-    it('POST answers 201 with the execution, every seed default applied', async () => {
+    it('POST answers 201 with the execution, every default applied', async () => {
       const res = await stack.request<UpgradeExecutionView>('POST', `/tenants/${fleet.tenantId}/upgrades`, {
         componentId: fleet.componentId,
         fromVersionId: fleet.fromVersionId,
@@ -150,6 +153,81 @@ describe('orchestrator REST API (e2e)', () => {
       expect(fields).toEqual(new Set(['componentId', 'strategy', 'batchSize', 'surprise']));
     });
 
+    it('400 says a missing id is required, and nothing else about it', async () => {
+      const res = await stack.request<Problem>('POST', `/tenants/${fleet.tenantId}/upgrades`, {
+        fromVersionId: fleet.fromVersionId,
+        toVersionId: fleet.toVersionId,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([{ field: 'componentId', message: 'componentId is required' }]);
+      expect(res.body.detail).not.toContain('UUID');
+    });
+
+    it('415 for a body that is not JSON, in both services; body-less operations need no content type', async () => {
+      const json = JSON.stringify({
+        componentId: fleet.componentId,
+        fromVersionId: fleet.fromVersionId,
+        toVersionId: fleet.toVersionId,
+        totalInstances: 1,
+      });
+      const post = (url: string, headers: Record<string, string>, body: string | Uint8Array) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${stack.adminToken}`, ...headers },
+          body,
+        });
+      const create = `${stack.api}/tenants/${fleet.tenantId}/upgrades`;
+      const before = await stack.request<{ totalElements: number }>(
+        'GET',
+        `/tenants/${fleet.tenantId}/upgrades`,
+      );
+      const answers: [string, Response][] = [
+        ['text/plain', await post(create, { 'content-type': 'text/plain' }, json)],
+        // A byte body: fetch sends no Content-Type at all.
+        ['no content type', await post(create, {}, Buffer.from(json))],
+        [
+          'a form',
+          await post(create, { 'content-type': 'application/x-www-form-urlencoded' }, 'totalInstances=1'),
+        ],
+        // A registry path: the proxy forwards it untouched and the registry answers for itself.
+        [
+          'text/plain to the registry',
+          await post(
+            `${stack.api}/components`,
+            { 'content-type': 'text/plain' },
+            '{"name":"x","kind":"service"}',
+          ),
+        ],
+      ];
+      for (const [label, res] of answers) {
+        const problem = (await res.json()) as Problem;
+        expect([label, res.status, res.headers.get('content-type')]).toEqual([
+          label,
+          415,
+          expect.stringContaining('application/problem+json'),
+        ]);
+        expect(problem.type).toBe('urn:upshift:problem:unsupported-media-type');
+        expect(problem.detail).toContain('send it with Content-Type: application/json');
+        expect(problem.errors).toBeUndefined();
+      }
+      const after = await stack.request<{ totalElements: number }>(
+        'GET',
+        `/tenants/${fleet.tenantId}/upgrades`,
+      );
+      expect(after.body.totalElements).toBe(before.body.totalElements);
+
+      // JSON with parameters goes through; body-less operations work with no content type, or a stray one.
+      const created = await post(create, { 'content-type': 'application/json; charset=utf-8' }, json);
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as UpgradeExecutionView;
+      const cancel = await fetch(`${stack.api}/upgrades/${id}/cancel`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'text/plain' },
+      });
+      expect(cancel.status).toBe(200);
+      expect((await operate(stack, id, 'pause')).status).toBe(409);
+    });
+
     it('422 when there are fewer instances than asked, saying how many exist', async () => {
       const res = await stack.request<Problem>('POST', `/tenants/${fleet.tenantId}/upgrades`, {
         componentId: fleet.componentId,
@@ -208,18 +286,35 @@ describe('orchestrator REST API (e2e)', () => {
       expect((await stack.execution(created.id)).status).toBe(ExecutionStatus.PENDING);
     });
 
-    it('413 as problem+json for a body over the size limit, not a 500', async () => {
+    it('413 as problem+json for a body over 256 KiB, not a 500; a body under it is read', async () => {
       const res = await stack.request<Problem>('POST', `/tenants/${fleet.tenantId}/upgrades`, {
         componentId: fleet.componentId,
-        initiatedBy: 'x'.repeat(200_000),
+        initiatedBy: 'x'.repeat(256 * 1024),
       });
       expect(res.status).toBe(413);
       expect(res.contentType).toContain('application/problem+json');
       expect(res.body.title).toBe('Payload too large');
+      expect(res.body.detail).toMatch(/256 KiB/);
+      const under = await stack.request<Problem>('POST', `/tenants/${fleet.tenantId}/upgrades`, {
+        componentId: fleet.componentId,
+        initiatedBy: 'x'.repeat(200_000),
+      });
+      expect(under.status).toBe(400);
+      expect(under.body.errors?.map((e) => e.field)).toContain('initiatedBy');
     });
 
-    it('404 for statistics of a component id that cannot exist', async () => {
+    it('404 for statistics of a component id that cannot exist, or that the registry does not know', async () => {
       expect((await stack.request('GET', '/components/not-a-uuid/upgrade-statistics')).status).toBe(404);
+      const unknown = '00000000-0000-4000-8000-00000000c0de';
+      const res = await stack.request<Problem>('GET', `/components/${unknown}/upgrade-statistics`);
+      expect(res.status).toBe(404);
+      expect(res.contentType).toContain('application/problem+json');
+      expect(res.body).toMatchObject({
+        type: 'urn:upshift:problem:not-found',
+        detail: `Component ${unknown} does not exist`,
+      });
+      const known = await stack.request('GET', `/components/${fleet.componentId}/upgrade-statistics`);
+      expect(known.status).toBe(200);
     });
 
     it('404 for an unknown execution, for GET and for every operation', async () => {
@@ -233,7 +328,7 @@ describe('orchestrator REST API (e2e)', () => {
     });
   });
 
-  it('walks every transition of the seed table over HTTP, refusing every other operation on the way', async () => {
+  it('walks every transition of the contract table over HTTP, refusing every other operation on the way', async () => {
     const seen = new Set<string>();
     const record = async (id: string) => {
       const events = await eventually(
@@ -335,9 +430,10 @@ describe('orchestrator REST API (e2e)', () => {
         { initiatedBy: 'ops@upshift.dev' },
       );
       expect(res.status).toBe(200);
+      // Who acted is the token's subject; the body's free-text initiatedBy goes to the audit record.
       expect(res.body.rollbackInfo).toMatchObject({
         rollbackReason: 'Manual rollback',
-        rollbackInitiatedBy: 'ops@upshift.dev',
+        rollbackInitiatedBy: 'test-admin',
       });
       const done = await settle(execution.id, ExecutionStatus.ROLLED_BACK).then(() =>
         stack.execution(execution.id),
@@ -430,6 +526,61 @@ describe('orchestrator REST API (e2e)', () => {
     expect(unexpected).toEqual([]);
   });
 
+  it('POST start twice: the second, during VALIDATING, says the checks are still running', async () => {
+    const fleet = await registerFleet(stack, 1);
+    const execution = await createUpgrade(stack, fleet);
+    // The agent holds its answers: the pre-upgrade checks, and so VALIDATING, last until released.
+    let release: () => void = () => undefined;
+    stack.agents.set(fleet.names[0] ?? '', { answersAfter: new Promise<void>((r) => (release = r)) });
+    try {
+      expect((await operate(stack, execution.id, 'start')).body.status).toBe(ExecutionStatus.VALIDATING);
+      const again = await stack.request<Problem>('POST', `/upgrades/${execution.id}/start`);
+      expect(again.status).toBe(409);
+      expect(again.body).toMatchObject({
+        type: 'urn:upshift:problem:invalid-status-transition',
+        currentStatus: ExecutionStatus.VALIDATING,
+        allowedOperations: allowedOperations(ExecutionStatus.VALIDATING),
+        operation: 'start',
+      });
+      expect(again.body.allowedOperations).toEqual([]);
+      expect(again.body.detail).toContain('The pre-upgrade checks are still running');
+      expect(again.body.detail).not.toContain('finished');
+      expect((await stack.execution(execution.id)).status).toBe(ExecutionStatus.VALIDATING);
+    } finally {
+      release();
+    }
+    await stack.waitForStatus(execution.id, ExecutionStatus.COMPLETED);
+  });
+
+  it('422 for the same request sent again: no instance is on the from-version any more, and where they are', async () => {
+    const fleet = await registerFleet(stack, 3);
+    const first = await createUpgrade(stack, fleet);
+    await operate(stack, first.id, 'start');
+    await stack.waitForStatus(first.id, ExecutionStatus.COMPLETED);
+    // The registry learns the instances' new version once the execution records it.
+    await eventually(async () => {
+      const res = await stack.request<{ versionId: string }[]>(
+        'GET',
+        `/tenants/${fleet.tenantId}/instances?componentId=${fleet.componentId}`,
+      );
+      return res.body.every((i) => i.versionId === fleet.toVersionId) ? true : undefined;
+    });
+    const again = await stack.request<Problem>('POST', `/tenants/${fleet.tenantId}/upgrades`, {
+      componentId: fleet.componentId,
+      fromVersionId: fleet.fromVersionId,
+      toVersionId: fleet.toVersionId,
+      totalInstances: 3,
+    });
+    expect(again.status).toBe(422);
+    expect(again.body.detail).toMatch(
+      new RegExp(
+        `none of tenant ${fleet.tenantId}'s 3 instance\\(s\\) of svc-[0-9a-f]{8} is on 1\\.0\\.0 any more: 3 are on 1\\.1\\.0`,
+      ),
+    );
+    expect(again.body.detail).not.toContain('at most 0');
+    expect(again.body).toMatchObject({ availableInstances: 0, requestedInstances: 3 });
+  });
+
   it("lists a tenant's executions newest first, paged and filtered by status", async () => {
     const fleet = await registerFleet(stack, 1);
     const ids: string[] = [];
@@ -456,8 +607,10 @@ describe('orchestrator REST API (e2e)', () => {
     expect((await stack.request('GET', `/tenants/${fleet.tenantId}/upgrades?status=NOPE`)).status).toBe(400);
   });
 
-  it('serves statistics from the domain and a transcript per execution', async () => {
+  it('serves statistics from the domain (a cancelled execution is no failure) and a transcript per execution', async () => {
     const fleet = await registerFleet(stack, 2);
+    const cancelled = await createUpgrade(stack, fleet);
+    await operate(stack, cancelled.id, 'cancel');
     const e = await createUpgrade(stack, fleet);
     await operate(stack, e.id, 'start');
     await stack.waitForStatus(e.id, ExecutionStatus.COMPLETED);
@@ -467,15 +620,17 @@ describe('orchestrator REST API (e2e)', () => {
     );
     expect(stats.body).toMatchObject({
       componentId: fleet.componentId,
-      totalExecutions: 1,
+      totalExecutions: 2,
       successfulExecutions: 1,
       failedExecutions: 0,
       successRate: 100,
     });
-    const transcript = await stack.request<{ lines: { at: string; line: string }[] }>(
+    // The largest page holds this whole transcript (ADR 0076).
+    const transcript = await stack.request<{ lines: { at: string; line: string }[]; next: string | null }>(
       'GET',
-      `/upgrades/${e.id}/transcript`,
+      `/upgrades/${e.id}/transcript?limit=500`,
     );
+    expect(transcript.body.next).toBeNull();
     const text = transcript.body.lines.map((l) => l.line).join('\n');
     expect(text).toMatch(/Execution created/);
     expect(text).toMatch(/Check VERSION_COMPATIBILITY passed/);
@@ -483,15 +638,44 @@ describe('orchestrator REST API (e2e)', () => {
     expect(text).toMatch(/COMPLETED/);
   });
 
+  it('503 for statistics while the registry cannot be asked: an outage is neither a 404 nor zeros', async () => {
+    const fleet = await registerFleet(stack, 1);
+    // A second replica whose registry never answers (port 1); the stack's own keeps working.
+    const cut = await stack.startOrchestrator({ REGISTRY_URL: 'http://127.0.0.1:1' });
+    try {
+      const res = await fetch(
+        `${cut.url}/api/v1/registry/components/${fleet.componentId}/upgrade-statistics`,
+        { headers: { authorization: `Bearer ${stack.adminToken}` } },
+      );
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await res.json()) as Problem).type).toBe('urn:upshift:problem:unavailable');
+    } finally {
+      await cut.close();
+    }
+  });
+
   it("serves the registry's paths at the same base URL, OpenAPI and health", async () => {
-    const components = await fetch(`${stack.api}/components`);
+    const components = await fetch(`${stack.api}/components`, {
+      headers: { authorization: `Bearer ${stack.adminToken}` },
+    });
     expect(components.status).toBe(200);
     const docs = await fetch(`${stack.orchestrator.url}/api/docs-json`);
     expect(docs.status).toBe(200);
-    // Response shapes come from the contracts: the seed's field names, resolvable $refs.
+    // Response shapes come from the contracts: the contract's field names, resolvable $refs.
     const openapi = (await docs.json()) as {
-      paths: Record<string, Record<string, { responses: Record<string, { content?: unknown }> }>>;
-      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+      paths: Record<
+        string,
+        Record<
+          string,
+          { responses: Record<string, { content?: Record<string, unknown> }>; security?: unknown[] }
+        >
+      >;
+      components: {
+        schemas: Record<string, { properties?: Record<string, unknown> }>;
+        securitySchemes?: Record<string, unknown>;
+      };
+      security?: unknown[];
     };
     const refOf = (path: string, method: string, status: string) =>
       JSON.stringify(openapi.paths[`/api/v1/registry${path}`]?.[method]?.responses[status]?.content);
@@ -530,6 +714,87 @@ describe('orchestrator REST API (e2e)', () => {
       'successRate',
       'averageDurationSeconds',
     ]);
+
+    // One document for the one base URL: the registry's paths are in it too, with its schemas.
+    const paths = Object.keys(openapi.paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/v1/registry/tenants/{tenantId}/upgrades',
+        '/api/v1/registry/upgrades/{executionId}/start',
+        '/api/v1/registry/components',
+        '/api/v1/registry/components/{componentId}/versions/{versionId}/publish',
+        '/api/v1/registry/components/{componentId}/upgrade-path/validate',
+        '/api/v1/registry/tenants/{tenantId}/instances',
+      ]),
+    );
+    expect(refOf('/components', 'post', '201')).toContain('#/components/schemas/ComponentView');
+    expect(openapi.components.schemas).toHaveProperty('ComponentView');
+    expect(openapi.components.securitySchemes).toHaveProperty('bearer');
+    expect(openapi.security).toEqual([{ bearer: [] }]);
+    // The problem schemas, with every extension member their answers carry.
+    expect(Object.keys(openapi.components.schemas['ProblemDetails']?.properties ?? {})).toEqual(
+      expect.arrayContaining([
+        'type',
+        'title',
+        'status',
+        'detail',
+        'instance',
+        'errors',
+        'blockers',
+        'warnings',
+        'currentStatus',
+        'allowedOperations',
+        'operation',
+        'availableInstances',
+        'requestedInstances',
+        'activeExecutionId',
+        'requiredRole',
+      ]),
+    );
+    expect(Object.keys(openapi.components.schemas['ProblemDetailsDoc']?.properties ?? {})).toEqual(
+      expect.arrayContaining([
+        'errors',
+        'currentStatus',
+        'allowedOperations',
+        'attemptedOperation',
+        'resource',
+        'resourceId',
+        'field',
+        'existingId',
+        'keyFingerprints',
+        'requiredRole',
+      ]),
+    );
+    // Every operation of the API answers its 4xx as problem+json, and documents 401 and 403.
+    const wrong: string[] = [];
+    for (const path of paths.filter((p) => p.startsWith('/api/v1/registry/'))) {
+      for (const [method, operation] of Object.entries(openapi.paths[path] ?? {})) {
+        const statuses = Object.keys(operation.responses);
+        if (!statuses.includes('401') || !statuses.includes('403'))
+          wrong.push(`${method} ${path}: no 401/403`);
+        for (const status of statuses.filter((s) => s.startsWith('4'))) {
+          const content = operation.responses[status]?.content ?? {};
+          const refs = JSON.stringify(content);
+          if (
+            Object.keys(content).join() !== 'application/problem+json' ||
+            !refs.includes('ProblemDetails')
+          ) {
+            wrong.push(`${method} ${path} ${status}: ${refs}`);
+          }
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(
+      Object.keys(openapi.paths['/api/v1/registry/tenants/{tenantId}/upgrades']?.['post']?.responses ?? {}),
+    ).toContain('415');
+    // The page shows the same merged document.
+    const ui = await fetch(`${stack.orchestrator.url}/api/docs/swagger-ui-init.js`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain(
+      '/api/v1/registry/components/{componentId}/versions/{versionId}/publish',
+    );
+
     expect((await fetch(`${stack.orchestrator.url}/health/live`)).status).toBe(200);
     const ready = await fetch(`${stack.orchestrator.url}/health/ready`);
     expect(ready.status).toBe(200);

@@ -1,10 +1,11 @@
 import { DynamicModule, Logger, Module, OnApplicationShutdown, RequestMethod } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { ApiSecurityModule, serviceConfigModule } from '@upshift/http';
 import type { DestinationStream } from 'pino';
+import { AuditModule } from './audit/audit.module';
 import { ComponentsModule } from './components/components.module';
-import { RegistryConfig } from './config';
+import { REGISTRY_CONFIG, RegistryConfig } from './config';
 import { registryDataSourceOptions } from './database/registry-data-source';
 import { RegistryEventsModule } from './events/registry-events.module';
 import { HealthModule } from './health/health.module';
@@ -36,14 +37,8 @@ export class RegistryAppModule implements OnApplicationShutdown {
     return {
       module: RegistryAppModule,
       imports: [
-        // The config was validated before Nest starts (loadRegistryConfig); this only makes it injectable.
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          skipProcessEnv: true,
-          validatePredefined: false,
-          load: [() => ({ ...config })],
-        }),
+        // Validated before Nest starts (loadRegistryConfig): ConfigService and REGISTRY_CONFIG serve it.
+        serviceConfigModule(REGISTRY_CONFIG, config),
         LoggerModule.forRoot({
           // Named wildcard: path-to-regexp 8 (Express 5) no longer reads a bare "*".
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
@@ -52,12 +47,17 @@ export class RegistryAppModule implements OnApplicationShutdown {
               level: config.LOG_LEVEL,
               name: config.SERVICE_NAME,
               redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
-              // Probes every few seconds would drown the request log.
-              autoLogging: { ignore: (request) => request.url?.startsWith('/health/') ?? false },
+              // Request logs only when debugging, as in the orchestrator: at info they drown everything
+              // else (`npm run up` seeds hundreds of requests); probes every few seconds never.
+              autoLogging:
+                config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace'
+                  ? { ignore: (request) => request.url?.startsWith('/health/') ?? false }
+                  : false,
             },
             logDestination ?? process.stdout,
           ],
         }),
+        ApiSecurityModule.forRoot(config),
         TypeOrmModule.forRoot(registryDataSourceOptions(config.DATABASE_URL)),
         HealthModule,
         RegistryEventsModule.forRoot(config),
@@ -66,6 +66,7 @@ export class RegistryAppModule implements OnApplicationShutdown {
         VersionsModule,
         UpgradePathsModule,
         InstancesModule,
+        AuditModule,
       ],
     };
   }

@@ -1,5 +1,7 @@
-import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { ApiSecurityConfig, InvalidConfigError, loadServiceConfig } from '@upshift/http';
+import { DEFAULT_AGENT_URL_ALLOW, IsAgentUrlAllowList } from '@upshift/contracts';
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/upshift';
 
@@ -7,7 +9,7 @@ export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/upshift'
  * The registry's settings, read once from the environment at start-up and validated: a service that
  * starts with a typo in DATABASE_URL fails before it listens, naming the variable.
  */
-export class RegistryConfig {
+export class RegistryConfig extends ApiSecurityConfig {
   /** HTTP port; 0 picks a free port (tests). */
   @Transform(({ value }) => (value === undefined || value === '' ? 8085 : Number(value)))
   @IsInt()
@@ -44,6 +46,11 @@ export class RegistryConfig {
   @Transform(({ value }) => (value === undefined || value === '' ? 'upshift-registry' : String(value)))
   @IsString()
   SERVICE_NAME = 'upshift-registry';
+
+  /** CIDRs and host patterns an instance's agentUrl may point at (ADR 0072). */
+  @Transform(({ value }) => (value === undefined || value === '' ? DEFAULT_AGENT_URL_ALLOW : String(value)))
+  @IsAgentUrlAllowList()
+  AGENT_URL_ALLOW = DEFAULT_AGENT_URL_ALLOW;
 }
 
 function parseBoolean(value: unknown, fallback: boolean): unknown {
@@ -57,21 +64,9 @@ function parseBoolean(value: unknown, fallback: boolean): unknown {
 
 export type RegistryConfigOverrides = Partial<Record<keyof RegistryConfig, string | number | boolean>>;
 
-export class InvalidConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`The registry's configuration is invalid: ${problems.join('; ')}`);
-    this.name = 'InvalidConfigError';
-  }
-}
+export { InvalidConfigError };
 
-const KEYS: readonly (keyof RegistryConfig)[] = [
-  'PORT',
-  'DATABASE_URL',
-  'KAFKA_BROKERS',
-  'LOG_LEVEL',
-  'OUTBOX_RELAY_ENABLED',
-  'SERVICE_NAME',
-];
+export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
 
 /**
  * Builds the configuration from the environment, with `overrides` taking precedence (tests and the
@@ -82,18 +77,7 @@ export function loadRegistryConfig(
   env: NodeJS.ProcessEnv = process.env,
   overrides: RegistryConfigOverrides = {},
 ): RegistryConfig {
-  const raw: Record<string, unknown> = {};
-  for (const key of KEYS) raw[key] = overrides[key] ?? env[key];
-  const config = plainToInstance(RegistryConfig, raw);
-  const errors = validateSync(config, { forbidUnknownValues: true });
-  if (errors.length > 0) {
-    throw new InvalidConfigError(
-      errors.flatMap((error) =>
-        Object.values(error.constraints ?? { invalid: `${error.property} is invalid` }),
-      ),
-    );
-  }
-  return config;
+  return loadServiceConfig(RegistryConfig, 'registry', env, overrides);
 }
 
 export function kafkaBrokerList(config: RegistryConfig): string[] {

@@ -1,19 +1,26 @@
 import 'reflect-metadata';
 import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AddressInfo } from 'net';
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { RegistryAppModule } from './app.module';
-import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { installAuditLog, ProblemDetailsFilter, useJsonBodiesOnly } from '@upshift/http';
+import { registryProblem } from './common/registry-problems';
 import { createRegistryValidationPipe } from './common/request-validation';
 import { loadRegistryConfig, RegistryConfig, RegistryConfigOverrides } from './config';
 import { ensureDatabaseExists } from './database/ensure-database';
 import { runRegistryMigrations } from './database/run-migrations';
 
 export const API_PREFIX = 'api/v1/registry';
+
+/** POSTs that change nothing: the audit log records them only when refused. */
+const REGISTRY_READ_ONLY_ROUTES = [
+  { method: 'POST', path: /^\/api\/v1\/registry\/components\/[^/]+\/upgrade-path\/validate\/?$/ },
+];
 
 export interface RegistryApp {
   app: INestApplication;
@@ -38,10 +45,17 @@ export async function createRegistryApp(
   const config = loadRegistryConfig(process.env, overrides);
   await ensureDatabaseExists(config.DATABASE_URL);
 
-  const app = await NestFactory.create(RegistryAppModule.forRoot(config, options.logDestination), {
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    RegistryAppModule.forRoot(config, options.logDestination),
+    {
+      bufferLogs: true,
+    },
+  );
   app.useLogger(app.get(Logger));
+  // Before body parsing and routing, so that every request is seen, refused ones too (ADR 0075).
+  installAuditLog(app, { service: 'registry', readOnly: REGISTRY_READ_ONLY_ROUTES });
+  // 415 for a body that is not JSON, before any parser reads it (docs/api-contract.md, "Requests").
+  useJsonBodiesOnly(app);
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
@@ -49,7 +63,7 @@ export async function createRegistryApp(
     ],
   });
   app.useGlobalPipes(createRegistryValidationPipe());
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter('registry', registryProblem));
   app.enableShutdownHooks();
   setUpOpenApi(app);
 
@@ -84,6 +98,8 @@ function setUpOpenApi(app: INestApplication): void {
           'Errors are application/problem+json (RFC 9457).',
       )
       .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addSecurityRequirements('bearer')
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });

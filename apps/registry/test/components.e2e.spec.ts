@@ -101,13 +101,14 @@ describe('registry components (e2e)', () => {
     expect(response.body.detail).toMatch(/not valid JSON/);
   });
 
-  it('answers an oversized body with a 413 problem, not a 500', async () => {
+  it('answers a body over 256 KiB with a 413 problem, not a 500', async () => {
     const response = await ctx.http
       .post(`${API}/components`)
-      .send({ name: uniqueName(), kind: 'service', description: 'x'.repeat(200_000) })
+      .send({ name: uniqueName(), kind: 'service', description: 'x'.repeat(256 * 1024) })
       .expect(413);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.body.detail).toMatch(/too large/);
+    expect(response.body.detail).toMatch(/too large; send at most 256 KiB/);
+    expect(response.headers['x-powered-by']).toBeUndefined();
   });
 
   it('refuses a JSON array body, naming the fields it lacks', async () => {

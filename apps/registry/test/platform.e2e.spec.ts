@@ -1,4 +1,4 @@
-import { adminDatabaseUrl, createTestDatabase } from '@upshift/testing';
+import { adminDatabaseUrl, createTestDatabase, TEST_JWT_SECRET, testToken } from '@upshift/testing';
 import { randomBytes } from 'crypto';
 import { Client } from 'pg';
 import { Writable } from 'stream';
@@ -14,6 +14,7 @@ const quiet = {
   KAFKA_BROKERS: '127.0.0.1:1',
   OUTBOX_RELAY_ENABLED: false,
   LOG_LEVEL: 'silent',
+  AUTH_JWT_SECRET: TEST_JWT_SECRET,
 } as const;
 
 describe('registry platform (e2e)', () => {
@@ -28,7 +29,8 @@ describe('registry platform (e2e)', () => {
           done();
         },
       });
-      ctx = await startRegistry('platform', { LOG_LEVEL: 'info' }, { logDestination: destination });
+      // Requests are logged at debug only (as in the orchestrator).
+      ctx = await startRegistry('platform', { LOG_LEVEL: 'debug' }, { logDestination: destination });
     });
 
     afterAll(async () => {
@@ -71,6 +73,7 @@ describe('registry platform (e2e)', () => {
         'PATCH /api/v1/registry/tenants/{tenantId}/instances',
         'PATCH /api/v1/registry/tenants/{tenantId}/instances/{instanceId}',
         'DELETE /api/v1/registry/tenants/{tenantId}/instances/{instanceId}',
+        'GET /api/v1/registry/audit',
         'GET /health/live',
         'GET /health/ready',
       ];
@@ -90,9 +93,10 @@ describe('registry platform (e2e)', () => {
     });
 
     it('logs requests as JSON with the authorization header redacted', async () => {
+      const token = await testToken({ sub: 'redaction-check' });
       await ctx.http
         .get(`${API}/components`)
-        .set('authorization', 'Bearer super-secret-token')
+        .set('authorization', `Bearer ${token}`)
         .set('cookie', 'session=also-secret')
         .expect(200);
       const line = logLines.find(
@@ -104,7 +108,7 @@ describe('registry platform (e2e)', () => {
       const headers = (line?.['req'] as { headers: Record<string, string> }).headers;
       expect(headers['authorization']).toBe('[redacted]');
       expect(headers['cookie']).toBe('[redacted]');
-      expect(JSON.stringify(logLines)).not.toContain('super-secret-token');
+      expect(JSON.stringify(logLines)).not.toContain(token);
       expect(JSON.stringify(logLines)).not.toContain('also-secret');
     });
 

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { DEMO_CATALOG } from '../src/seed/demo-catalog';
+import { testToken } from '@upshift/testing';
 import { seedRegistry } from '../src/seed/seed-registry';
 import { API, RegistryTestContext, startRegistry } from './support/registry-test-app';
 
@@ -21,7 +22,7 @@ describe('registry seed (e2e)', () => {
 
   it('loads the demo catalog through the API, then finds everything in place on a second run', async () => {
     const keyFile = path.join(keyDir, 'seed.key');
-    const first = await seedRegistry({ registryUrl: ctx.registry.url, keyFile });
+    const first = await seedRegistry({ registryUrl: ctx.registry.url, token: await testToken(), keyFile });
     const versionCount = DEMO_CATALOG.reduce((n, component) => n + component.versions.length, 0);
     expect(first.created.components).toBe(3);
     expect(first.created.versions).toBe(versionCount);
@@ -29,13 +30,14 @@ describe('registry seed (e2e)', () => {
     expect(existsSync(keyFile)).toBe(true);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
 
-    const second = await seedRegistry({ registryUrl: ctx.registry.url, keyFile });
+    const second = await seedRegistry({ registryUrl: ctx.registry.url, token: await testToken(), keyFile });
     expect(second.created).toEqual({ components: 0, versions: 0, transitions: 0 });
     expect(second.components).toEqual(first.components);
   });
 
   it('serves a catalog with three majors, a mandatory waypoint, dependency ranges, a yanked version and a beta', async () => {
     const seeded = await seedRegistry({
+      token: await testToken(),
       registryUrl: ctx.registry.url,
       keyFile: path.join(keyDir, 'seed.key'),
     });
@@ -60,7 +62,7 @@ describe('registry seed (e2e)', () => {
     const postgres = seeded.components['postgresql'];
     expect(Object.values(postgres?.versions ?? {}).every((v) => !v.signed)).toBe(true);
 
-    // The seed's headline case: from 1.x, 3.0.0 is not a direct target.
+    // The major-hop rule's headline case (ADR 0004): from 1.x, 3.0.0 is not a direct target.
     const from = gateway.versions['1.2.0']?.id;
     const upgrades = await ctx.http
       .get(`${API}/components/${gateway.id}/versions/${from}/available-upgrades?channel=stable`)
@@ -83,7 +85,11 @@ describe('registry seed (e2e)', () => {
 
   it('fails with the registry named when it is not reachable', async () => {
     await expect(
-      seedRegistry({ registryUrl: 'http://127.0.0.1:1', keyFile: path.join(keyDir, 'other.key') }),
+      seedRegistry({
+        registryUrl: 'http://127.0.0.1:1',
+        token: await testToken(),
+        keyFile: path.join(keyDir, 'other.key'),
+      }),
     ).rejects.toThrow(/not reachable at http:\/\/127\.0\.0\.1:1/);
   });
 });

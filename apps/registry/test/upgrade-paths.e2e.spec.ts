@@ -1,3 +1,4 @@
+import { authHeader, TEST_JWT_SECRET } from '@upshift/testing';
 import request from 'supertest';
 import { createRegistryApp } from '../src/main';
 import { API, RegistryTestContext, snapshotRegistryTables, startRegistry } from './support/registry-test-app';
@@ -79,7 +80,7 @@ describe('registry upgrade paths (e2e)', () => {
       });
     });
 
-    it('accepts the seed\'s loose installed versions ("16.1")', async () => {
+    it('accepts loose installed versions such as "16.1"', async () => {
       const result = await validate('2.4.0', '3.0.0', {
         installedComponents: { kafka: '3.6.0', postgresql: '16.1' },
       });
@@ -234,6 +235,7 @@ describe('registry upgrade paths (e2e)', () => {
         KAFKA_BROKERS: '127.0.0.1:1',
         OUTBOX_RELAY_ENABLED: false,
         LOG_LEVEL: 'silent',
+        AUTH_JWT_SECRET: TEST_JWT_SECRET,
       });
       try {
         const target = await releaseVersion(ctx.http, componentId, { version: '2.6.0' });
@@ -241,6 +243,7 @@ describe('registry upgrade paths (e2e)', () => {
         expect((await validate('2.0.0', '2.6.0')).valid).toBe(true); // now cached by this replica
         await request(other.url)
           .post(`${API}/components/${componentId}/versions/${target.id}/yank`)
+          .set(await authHeader())
           .expect(200);
         expect(codes((await validate('2.0.0', '2.6.0')).blockers)).toEqual(['TARGET_YANKED']);
       } finally {

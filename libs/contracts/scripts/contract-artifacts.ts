@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { TSchema } from '@sinclair/typebox';
 import { stringify } from 'yaml';
 import {
+  AuditPageSchema,
   CLOUDEVENTS_CONTENT_TYPE,
   ConsumerGroups,
   EventEnvelopeSchema,
@@ -68,6 +69,7 @@ function renderJsonSchemas(): Map<string, string> {
     ProblemDetailsSchema,
     ProgressEventSchema,
     RegistryEventSchema,
+    AuditPageSchema,
   ]) {
     put(`schemas/${String(schema.$id)}.json`, schema);
   }
@@ -122,6 +124,13 @@ const TOPICS: Record<TopicName, TopicDescription> = {
   [Topics.REGISTRY_EVENTS]: {
     channel: 'registryEvents',
     description: 'Catalog and inventory changes of the registry.',
+    groups: [],
+  },
+  [Topics.AUDIT_EVENTS]: {
+    channel: 'auditEvents',
+    description:
+      'One event per audit record of either REST service (mutating and refused requests), keyed by tenantId ' +
+      '("-" when none). The envelope id is the record id; the same record is kept in the service\'s audit_log.',
     groups: [],
   },
 };

@@ -1,6 +1,6 @@
 /**
- * The enums of the public contract (seed 003), spelled exactly as the seed spells them:
- * clients written against the seed send and read these strings.
+ * The enums of the public contract (docs/api-contract.md), spelled exactly as it spells them:
+ * clients written against it send and read these strings.
  */
 export enum UpgradeStrategy {
   ROLLING = 'ROLLING',
@@ -34,7 +34,7 @@ export enum InstanceStatus {
   ROLLED_BACK = 'ROLLED_BACK',
 }
 
-/** What a worker is told to do to one instance (ARCHITECTURE.md, topic `upgrade.commands`). */
+/** What a worker is told to do to one instance (topic `upgrade.commands`). */
 export enum InstanceCommandType {
   DRAIN = 'DRAIN',
   UPGRADE = 'UPGRADE',
@@ -47,14 +47,14 @@ export enum CommandOutcome {
   FAILED = 'FAILED',
 }
 
-/** Registry release channels (seed 001). */
+/** Registry release channels; a wider channel also sees the narrower ones' releases (ADR 0004). */
 export enum VersionChannel {
   STABLE = 'stable',
   BETA = 'beta',
   DEV = 'dev',
 }
 
-/** Registry publish status (seed 001): draft → published → deprecated → yanked. */
+/** Registry publish status: draft → published → deprecated → yanked (ADR 0032). */
 export enum VersionStatus {
   DRAFT = 'draft',
   PUBLISHED = 'published',
@@ -62,7 +62,7 @@ export enum VersionStatus {
   YANKED = 'yanked',
 }
 
-/** The five pre-upgrade checks of seed 003, in the order they run. */
+/** The five pre-upgrade checks of docs/api-contract.md, in the order they run. */
 export enum ValidationCheck {
   VERSION_COMPATIBILITY = 'VERSION_COMPATIBILITY',
   RESOURCE_AVAILABILITY = 'RESOURCE_AVAILABILITY',

@@ -10,5 +10,7 @@ export * from './events/envelope';
 export * from './events/instance-command';
 export * from './events/progress-events';
 export * from './events/registry-events';
+export * from './events/audit-events';
 export * from './events/dead-letter';
 export * from './events/messages';
+export * from './agent';

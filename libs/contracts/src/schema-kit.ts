@@ -54,7 +54,7 @@ export const IsoDateTime = (options: SchemaOptions = {}) => Type.String({ format
 export const Nullable = <T extends TSchema>(schema: T, options: SchemaOptions = {}) =>
   Type.Union([schema, Type.Null()], options);
 
-/** Tenant ids are opaque (the seed's example is `550e8400`), not UUIDs. */
+/** Tenant ids are opaque (docs/api-contract.md's example is `550e8400`), not UUIDs. */
 export const TENANT_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
 export const TenantId = (options: SchemaOptions = {}) =>
   Type.String({ pattern: TENANT_ID_PATTERN, description: 'Opaque tenant id', ...options });

@@ -1,4 +1,4 @@
-/** Kafka topic names (ARCHITECTURE.md, "Kafka topics"). */
+/** Kafka topic names; libs/contracts/asyncapi.yaml describes what each carries and its key. */
 export const Topics = {
   COMMANDS: 'upgrade.commands',
   RESULTS: 'upgrade.results',
@@ -6,6 +6,7 @@ export const Topics = {
   EXECUTIONS: 'upgrade.executions',
   DLQ: 'upgrade.dlq',
   REGISTRY_EVENTS: 'registry.events',
+  AUDIT_EVENTS: 'audit.events',
 } as const;
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 

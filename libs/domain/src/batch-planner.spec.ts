@@ -78,7 +78,7 @@ describe('maxUnavailable', () => {
 
 describe('canaryCount', () => {
   it.each([
-    ['10% of 20 = 2 (the seed’s example)', 20, 10, 2],
+    ['10% of 20 = 2 (the example of docs/api-contract.md)', 20, 10, 2],
     ['rounds up: 10% of 5 is 1', 5, 10, 1],
     ['rounds up: 15% of 10 is 2', 10, 15, 2],
     ['at least one canary', 3, 1, 1],

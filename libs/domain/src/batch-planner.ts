@@ -53,7 +53,10 @@ export function maxUnavailable(total: number, maxUnavailablePercentage: number):
   return Math.max(1, Math.floor((total * maxUnavailablePercentage) / 100));
 }
 
-/** Seed 003: "10% of 20 = 2"; rounds up so that any positive percentage yields a canary. */
+/**
+ * docs/api-contract.md, "Canary": 10 % of 20 = 2; rounds up so that any positive percentage yields a
+ * canary.
+ */
 export function canaryCount(total: number, canaryPercentage: number): number {
   return Math.max(1, Math.ceil((total * canaryPercentage) / 100));
 }
@@ -263,7 +266,7 @@ export function completedStages(plan: PlanInput, instances: readonly PlannerInst
 /**
  * The planner phase after the execution enters `to`. A CANARY execution plans canaries while
  * CANARY_RUNNING and rolls out once it is IN_PROGRESS, whether it got there by /promote-canary or by
- * /resume after a pause taken during the canary run (the seed's table sends PAUSED only to IN_PROGRESS;
+ * /resume after a pause taken during the canary run (the status table sends PAUSED only to IN_PROGRESS;
  * ADR 0002). Other strategies are always in ROLLOUT.
  */
 export function planPhaseAfter(

@@ -1,7 +1,7 @@
 import { VersionChannel } from '@upshift/contracts';
 
 /**
- * Release channels nest (seed 001): a `dev` subscriber sees dev, beta and stable releases, a `beta`
+ * Release channels nest (ADR 0004): a `dev` subscriber sees dev, beta and stable releases, a `beta`
  * subscriber beta and stable, a `stable` subscriber only stable.
  */
 const CHANNEL_WIDTH: Readonly<Record<VersionChannel, number>> = {

@@ -20,8 +20,8 @@ import type { ExecutionEvent, ExecutionOperation } from './execution-state-machi
 const S = ExecutionStatus;
 const ALL_STATUSES = Object.values(ExecutionStatus);
 
-/** Seed 003 "Execution Status Lifecycle", typed in again by hand from the seed text. */
-const SEED_TABLE: Record<ExecutionStatus, ExecutionStatus[]> = {
+/** docs/api-contract.md "Execution statuses and transitions", typed in again by hand from that page. */
+const CONTRACT_TABLE: Record<ExecutionStatus, ExecutionStatus[]> = {
   PENDING: [S.VALIDATING, S.CANCELLED],
   VALIDATING: [S.IN_PROGRESS, S.CANARY_RUNNING, S.FAILED],
   IN_PROGRESS: [S.PAUSED, S.COMPLETED, S.FAILED, S.ROLLING_BACK, S.CANCELLED],
@@ -36,7 +36,7 @@ const SEED_TABLE: Record<ExecutionStatus, ExecutionStatus[]> = {
 };
 
 describe('execution state machine', () => {
-  it('has the 11 statuses of seed 003', () => {
+  it('has the 11 statuses of the contract', () => {
     expect(ALL_STATUSES).toHaveLength(11);
     expect([...EXECUTION_TRANSITIONS.keys()].sort()).toEqual([...ALL_STATUSES].sort());
   });
@@ -48,12 +48,12 @@ describe('execution state machine', () => {
       expect(pairs).toHaveLength(121);
     });
 
-    it.each(pairs)('%s → %s is allowed exactly when the seed table lists it', (from, to) => {
-      const inSeed = SEED_TABLE[from].includes(to);
-      expect(canTransitionExecution(from, to)).toBe(inSeed);
+    it.each(pairs)('%s → %s is allowed exactly when the contract’s table lists it', (from, to) => {
+      const inTable = CONTRACT_TABLE[from].includes(to);
+      expect(canTransitionExecution(from, to)).toBe(inTable);
       const events = EXECUTION_EVENTS.filter((edge) => edge.from === from && edge.to === to);
       // Every allowed move has exactly one event causing it; a forbidden one has none.
-      expect(events).toHaveLength(inSeed ? 1 : 0);
+      expect(events).toHaveLength(inTable ? 1 : 0);
       for (const { event } of events) {
         expect(transitionExecution(from, event)).toEqual({ ok: true, to });
       }
@@ -61,13 +61,13 @@ describe('execution state machine', () => {
       const reached = ALL_EXECUTION_EVENTS.map((event) => transitionExecution(from, event))
         .filter((result) => result.ok)
         .map((result) => (result.ok ? result.to : null));
-      expect(reached.includes(to)).toBe(inSeed);
+      expect(reached.includes(to)).toBe(inTable);
     });
   });
 
-  it('keeps each status’s allowed statuses in the seed’s order', () => {
+  it('keeps each status’s allowed statuses in the contract’s order', () => {
     for (const status of ALL_STATUSES) {
-      expect(EXECUTION_TRANSITIONS.get(status)).toEqual(SEED_TABLE[status]);
+      expect(EXECUTION_TRANSITIONS.get(status)).toEqual(CONTRACT_TABLE[status]);
     }
   });
 
@@ -128,7 +128,7 @@ describe('execution state machine', () => {
     });
   });
 
-  describe('operations (the seed’s endpoints)', () => {
+  describe('operations (the contract’s endpoints)', () => {
     it.each<[string, ExecutionStatus, ExecutionOperation[]]>([
       ['a pending execution can be started or cancelled', S.PENDING, ['start', 'cancel']],
       ['validation cannot be cancelled: the table wins over "any non-terminal status"', S.VALIDATING, []],
@@ -153,14 +153,14 @@ describe('execution state machine', () => {
       expect(allowedOperations(status)).toEqual(operations);
     });
 
-    it('pause is valid from IN_PROGRESS and CANARY_RUNNING, as the seed lists', () => {
+    it('pause is valid from IN_PROGRESS and CANARY_RUNNING, as the contract lists', () => {
       expect(ALL_STATUSES.filter((status) => allowedOperations(status).includes('pause'))).toEqual([
         S.IN_PROGRESS,
         S.CANARY_RUNNING,
       ]);
     });
 
-    it('resume is valid from PAUSED only, as the seed lists', () => {
+    it('resume is valid from PAUSED only, as the contract lists', () => {
       expect(ALL_STATUSES.filter((status) => allowedOperations(status).includes('resume'))).toEqual([
         S.PAUSED,
       ]);

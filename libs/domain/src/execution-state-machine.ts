@@ -1,12 +1,12 @@
 import { ExecutionStatus } from '@upshift/contracts';
 
 /**
- * The execution lifecycle of seed 003, as data. `EXECUTION_TRANSITIONS` is the seed's "Valid
- * Transitions" column copied verbatim; `EXECUTION_EVENTS` names what causes each of those moves. A test
- * proves the two describe the same graph, so neither can drift from the seed on its own.
+ * The execution lifecycle of docs/api-contract.md, as data. `EXECUTION_TRANSITIONS` is its "moves to" column
+ * copied verbatim; `EXECUTION_EVENTS` names what causes each of those moves. A test proves the two
+ * describe the same graph, so neither can drift from the contract on its own.
  *
- * The seed also says cancel is valid "from any non-terminal status"; its table does not allow
- * VALIDATING → CANCELLED nor ROLLING_BACK → CANCELLED. The table wins (ADR 0001).
+ * The contract's first statement said cancel is valid "from any non-terminal status"; its table does
+ * not allow VALIDATING → CANCELLED nor ROLLING_BACK → CANCELLED. The table wins (ADR 0001).
  */
 
 const S = ExecutionStatus;
@@ -67,7 +67,7 @@ export interface ExecutionEventEdge {
   readonly to: ExecutionStatus;
 }
 
-/** Every move of the table, with the one event that causes it (seed 003 wording in the comments). */
+/** Every move of the table, with the one event that causes it (the contract's wording in comments). */
 export const EXECUTION_EVENTS: readonly ExecutionEventEdge[] = [
   { from: S.PENDING, event: 'START', to: S.VALIDATING }, // POST /start
   { from: S.PENDING, event: 'CANCEL', to: S.CANCELLED },
@@ -189,7 +189,7 @@ export function transitionExecutionThrough(
   return { ok: true, to: current };
 }
 
-/** Whether the seed table allows `from → to` at all (whatever the event). */
+/** Whether the status table (ADR 0001) allows `from → to` at all (whatever the event). */
 export function canTransitionExecution(from: ExecutionStatus, to: ExecutionStatus): boolean {
   return (EXECUTION_TRANSITIONS.get(from) ?? []).includes(to);
 }

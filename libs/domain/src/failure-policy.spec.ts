@@ -58,7 +58,7 @@ describe('failure policy', () => {
     expect(rollbackOutcomeEvent({ rolledBack, failed })).toBe(expected);
   });
 
-  describe('routes the system takes through the seed table', () => {
+  describe('routes the system takes through the status table', () => {
     it.each([...ROUTES_TO_ROLLING_BACK.entries()])('from %s, %j reaches ROLLING_BACK', (from, events) => {
       expect(transitionExecutionThrough(from, events)).toEqual({ ok: true, to: S.ROLLING_BACK });
     });

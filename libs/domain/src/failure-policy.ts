@@ -5,7 +5,7 @@ import type { ExecutionEvent } from './execution-state-machine';
  * What an execution does about failed instances (ADR 0003).
  *
  * - Below `failureThreshold`: CONTINUE (each failed instance still uses up unavailability budget).
- * - At or above it with `autoRollbackEnabled`: ROLLBACK (seed 003: "reaches or exceeds").
+ * - At or above it with `autoRollbackEnabled`: ROLLBACK (docs/api-contract.md: "reaches or exceeds").
  * - At or above it without: HALT — start no new batch, let the in-flight instances settle, then FAIL.
  *   Nothing is reverted without someone asking for it.
  */
@@ -37,8 +37,8 @@ export function decideOnBlocked(autoRollbackEnabled: boolean): Exclude<FailureDe
 export type CanaryHealthDecision = 'KEEP_MONITORING' | 'ROLLBACK';
 
 /**
- * CANARY_MONITORING: seed 003 — "if health checks fail and auto-rollback is enabled, rollback is
- * triggered automatically". Without auto-rollback an unhealthy canary is reported and the operator
+ * CANARY_MONITORING (docs/api-contract.md, "Canary"): failing canaries with auto-rollback enabled
+ * roll back on their own. Without auto-rollback an unhealthy canary is reported and the operator
  * chooses /rollback, /cancel or /promote-canary.
  */
 export function decideOnCanaryHealth(input: {
@@ -49,7 +49,7 @@ export function decideOnCanaryHealth(input: {
 }
 
 /**
- * Every instance settled. COMPLETED means "all instances upgraded successfully" (seed 003), so an
+ * Every instance settled. COMPLETED means "every instance upgraded" (docs/api-contract.md), so an
  * execution that tolerated failures below the threshold ends FAILED, naming them.
  */
 export function completionEvent(result: { completed: number; failed: number }): ExecutionEvent {
@@ -59,9 +59,10 @@ export function completionEvent(result: { completed: number; failed: number }): 
 const S = ExecutionStatus;
 
 /**
- * How the system reaches ROLLING_BACK from each status, using only moves of the seed's table. The
- * table has no CANARY_RUNNING → ROLLING_BACK nor PAUSED → ROLLING_BACK, so those go through
- * CANARY_MONITORING and IN_PROGRESS, in one transaction, each step recorded as a status change.
+ * How the system reaches ROLLING_BACK from each status, using only moves of the status table
+ * (docs/api-contract.md, ADR 0001). The table has no CANARY_RUNNING → ROLLING_BACK nor PAUSED →
+ * ROLLING_BACK, so those go through CANARY_MONITORING and IN_PROGRESS, in one transaction, each step
+ * recorded as a status change.
  */
 export const ROUTES_TO_ROLLING_BACK: ReadonlyMap<ExecutionStatus, readonly ExecutionEvent[]> = new Map<
   ExecutionStatus,

@@ -1,7 +1,7 @@
 import * as domain from '@upshift/domain';
 
 /**
- * The orchestrator and the registry code against these names (see the shared brief); renaming one is a
+ * The orchestrator and the registry code against these names; renaming one is a
  * breaking change for them, so the list is spelled out here.
  */
 describe('@upshift/domain public API', () => {

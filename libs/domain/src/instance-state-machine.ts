@@ -2,7 +2,7 @@ import { InstanceStatus } from '@upshift/contracts';
 import type { TransitionResult } from './execution-state-machine';
 
 /**
- * One instance's lifecycle during an upgrade (seed 003 "Instance Upgrade Lifecycle"):
+ * One instance's lifecycle during an upgrade (docs/api-contract.md, "Instance statuses"):
  *
  *   PENDING ─DRAIN_ISSUED→ DRAINING ─DRAINED→ UPGRADING ─UPGRADED→ HEALTH_CHECKING ─HEALTHY→ COMPLETED
  *   DRAINING | UPGRADING | HEALTH_CHECKING ─FAILED→ FAILED
@@ -88,14 +88,15 @@ export const IN_FLIGHT_STATUSES: readonly InstanceStatus[] = [I.DRAINING, I.UPGR
 export const SETTLED_STATUSES: readonly InstanceStatus[] = [I.COMPLETED, I.FAILED, I.ROLLED_BACK];
 
 /**
- * Instances not serving traffic (ARCHITECTURE.md invariant 1): the in-flight ones, and FAILED ones,
+ * Instances not serving traffic (docs/invariants.md, promise 1): the in-flight ones, and FAILED ones,
  * which are taken out of service by the drain and stay out until rolled back.
  */
 export const OUT_OF_SERVICE_STATUSES: readonly InstanceStatus[] = [...IN_FLIGHT_STATUSES, I.FAILED];
 
 /**
- * Statuses a rollback reverts to ROLLED_BACK (seed 003: "reverts all upgraded and health-checking
- * instances"). FAILED qualifies only when the new version may have been applied, see `needsRollback`.
+ * Statuses a rollback reverts to ROLLED_BACK (docs/api-contract.md: it reverts every upgraded and
+ * health-checking instance). FAILED qualifies only when the new version may have been applied, see
+ * `needsRollback`.
  */
 export const ROLLBACK_TARGET_STATUSES: readonly InstanceStatus[] = [I.COMPLETED, I.HEALTH_CHECKING, I.FAILED];
 

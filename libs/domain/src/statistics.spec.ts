@@ -39,9 +39,24 @@ describe('computeStatistics', () => {
       { failedExecutions: 2, successfulExecutions: 1 },
     ],
     [
-      'gives the success rate as a percentage of all executions',
+      'gives the success rate as a percentage of finished executions: cancelled and active ones are left out',
       [run(S.COMPLETED, 1), run(S.FAILED, 1), run(S.CANCELLED, 1), run(S.IN_PROGRESS, null)],
-      { totalExecutions: 4, successRate: 25 },
+      { totalExecutions: 4, successRate: 50 },
+    ],
+    [
+      'does not let a cancelled execution lower the success rate',
+      [run(S.COMPLETED, 1), run(S.CANCELLED, 1)],
+      { totalExecutions: 2, successfulExecutions: 1, failedExecutions: 0, successRate: 100 },
+    ],
+    [
+      'counts a rolled-back execution against the success rate',
+      [run(S.COMPLETED, 1), run(S.ROLLED_BACK, 1), run(S.ROLLED_BACK, 1), run(S.ROLLED_BACK, 1)],
+      { successRate: 25 },
+    ],
+    [
+      'gives 0 when no execution has finished',
+      [run(S.CANCELLED, 3), run(S.IN_PROGRESS, null), run(S.PAUSED, null)],
+      { totalExecutions: 3, successRate: 0 },
     ],
     [
       'counts cancelled and active executions in the total only',

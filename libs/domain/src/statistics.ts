@@ -1,8 +1,8 @@
 import { ExecutionStatus } from '@upshift/contracts';
 
 /**
- * Seed 003 "ExecutionStatistics Structure". Declared here rather than imported so the domain depends on
- * contracts' enums only; `statistics.spec.ts` proves it stays assignable both ways to the contracts type.
+ * ExecutionStatistics as docs/api-contract.md defines it. Declared here rather than imported so the
+ * domain depends on contracts' enums only; `statistics.spec.ts` proves it stays assignable both ways to the contracts type.
  */
 export interface ExecutionStatistics {
   componentId: string;
@@ -10,7 +10,11 @@ export interface ExecutionStatistics {
   successfulExecutions: number;
   /** FAILED and ROLLED_BACK executions. */
   failedExecutions: number;
-  /** successfulExecutions / totalExecutions as a percentage 0–100; 0 when there is none. */
+  /**
+   * COMPLETED / (COMPLETED + FAILED + ROLLED_BACK) as a percentage 0–100: the share of finished
+   * executions that succeeded. Cancelled and still-active executions are not outcomes and do not count;
+   * 0 when none has finished.
+   */
   successRate: number;
   /** Mean of completedAt − startedAt over executions that have both; 0 when none has. */
   averageDurationSeconds: number;
@@ -24,13 +28,21 @@ export interface ExecutionOutcome {
 
 const FAILED_STATUSES: readonly ExecutionStatus[] = [ExecutionStatus.FAILED, ExecutionStatus.ROLLED_BACK];
 
+/** Percentage of finished executions that completed; 0 when none has finished. */
+function successRate(successful: number, failed: number): number {
+  const finished = successful + failed;
+  return finished === 0 ? 0 : (successful / finished) * 100;
+}
+
 function toMillis(value: Date | string): number {
   return value instanceof Date ? value.getTime() : Date.parse(value);
 }
 
 /**
- * Every execution counts in `totalExecutions` (seed: "Total upgrade executions"), including active and
- * cancelled ones, which are neither successful nor failed.
+ * Every execution counts in `totalExecutions` ("Total upgrade executions"), including active and
+ * cancelled ones, which are neither successful nor failed. `successRate` is taken over finished
+ * executions only: an operator who cancels an upgrade before it did anything has not seen it fail,
+ * and an execution still running has no outcome yet (docs/api-contract.md, "ExecutionStatistics").
  */
 export function computeStatistics(
   componentId: string,
@@ -57,7 +69,7 @@ export function computeStatistics(
     totalExecutions,
     successfulExecutions,
     failedExecutions,
-    successRate: totalExecutions === 0 ? 0 : (successfulExecutions / totalExecutions) * 100,
+    successRate: successRate(successfulExecutions, failedExecutions),
     averageDurationSeconds:
       durations.length === 0 ? 0 : durations.reduce((sum, seconds) => sum + seconds, 0) / durations.length,
   };

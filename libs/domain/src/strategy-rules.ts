@@ -1,9 +1,9 @@
 import { UpgradeStrategy } from '@upshift/contracts';
 
 /**
- * How each strategy of seed 003 sizes and paces its batches (ADR 0002). Every strategy runs the same
- * instance lifecycle (drain → upgrade → health-check) and every batch is further capped by the
- * unavailability budget, which no rule here can widen:
+ * How each strategy of docs/api-contract.md sizes and paces its batches (ADR 0002). Every strategy
+ * runs the same instance lifecycle (drain → upgrade → health-check) and every batch is further capped
+ * by the unavailability budget, which no rule here can widen:
  *
  *   out-of-service ≤ max(1, floor(totalInstances × maxUnavailablePercentage / 100))
  */
@@ -61,7 +61,7 @@ export const STRATEGY_RULES: Readonly<Record<UpgradeStrategy, StrategyRule>> = {
     hasCanaryPhase: false,
   },
   [UpgradeStrategy.STAGED]: {
-    // One instance at a time, as the CoreOS and Digital Rebar procedures do (seeds 002, 004); after every
+    // One instance at a time, as the CoreOS and Digital Rebar procedures do (ADR 0002); after every
     // batchSize instances the execution pauses until an operator approves the next stage with /resume.
     summary: 'one instance at a time, stages of batchSize instances, operator approval between stages',
     batchLimit: () => 1,

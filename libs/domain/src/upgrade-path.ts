@@ -3,7 +3,7 @@ import { coerce, compare, eq, gt, lt, major, rcompare, satisfies, valid, validRa
 import { channelSees } from './channels';
 
 /**
- * Upgrade-path search over a component's catalog (seed 001, ADR 0004). Rules:
+ * Upgrade-path search over a component's catalog (ADR 0004). Rules:
  *
  * - Only published and deprecated releases are targets or waypoints; draft and yanked never are.
  *   Deprecated ones are allowed with a warning.
@@ -483,7 +483,7 @@ function toAvailable(
 
 /**
  * Newer published or deprecated releases visible on `channel`, newest first, each marked with whether
- * it is a direct target (seed 001 "allowedAsDirectTarget").
+ * it is a direct target.
  */
 export function availableUpgrades(
   from: VersionRef,

@@ -1,6 +1,7 @@
 export * from './sql';
 export * from './logger';
 export * from './kafka';
+export * from './kafka-security';
 export * from './health';
 export * from './topics';
 export * from './outbox-sql';

@@ -16,6 +16,7 @@ export const TOPIC_CONFIGS: Record<TopicName, Record<string, string>> = {
   [Topics.EXECUTIONS]: { 'cleanup.policy': 'compact' },
   [Topics.DLQ]: {},
   [Topics.REGISTRY_EVENTS]: {},
+  [Topics.AUDIT_EVENTS]: {},
 };
 
 /**

@@ -28,6 +28,7 @@ export function requestText(
   url: string,
   body: unknown,
   timeoutMs: number,
+  extraHeaders: Record<string, string> = {},
 ): Promise<TextResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
@@ -41,11 +42,12 @@ export function requestText(
         agent,
         headers: payload
           ? {
+              ...extraHeaders,
               accept: 'application/json',
               'content-type': 'application/json',
               'content-length': payload.length,
             }
-          : { accept: 'application/json' },
+          : { ...extraHeaders, accept: 'application/json' },
         timeout: timeoutMs,
       },
       (res) => {

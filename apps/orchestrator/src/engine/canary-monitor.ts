@@ -83,7 +83,10 @@ export class CanaryMonitor {
         if (i.status !== InstanceStatus.COMPLETED) {
           return { id: i.id, reason: `canary is ${i.status}${i.error ? `: ${i.error}` : ''}` };
         }
-        const health = await this.agents.health(i.agentUrl);
+        const health = await this.agents.health({
+          tenantId: loaded.execution.tenantId,
+          agentUrl: i.agentUrl,
+        });
         return health.ok ? null : { id: i.id, reason: health.error };
       });
       const unhealthy = verdicts.filter((v): v is { id: string; reason: string } => v !== null);

@@ -84,29 +84,33 @@ export class ExecutionEngine {
     for (const w of warnings) tx.say(`Registry warning ${w.code}: ${w.message}`, true);
   }
 
-  /** An operator operation the caller has checked against the transition table. */
+  /**
+   * An operator operation the caller has checked against the transition table. `actor` is who acted
+   * (the bearer token's subject): it is recorded in the status reason, the transcript and RollbackInfo.
+   */
   operate(
     tx: ExecutionTransaction,
     operation: ExecutionOperation,
-    context: { reason?: string; initiatedBy?: string },
+    context: { actor: string; reason?: string },
   ): void {
+    const { actor } = context;
     const e = tx.execution;
     switch (operation) {
       case 'start':
-        this.transition(tx, 'START', 'pre-upgrade checks started');
+        this.transition(tx, 'START', `pre-upgrade checks started by ${actor}`);
         e.startedAt = tx.now;
         tx.timers.push({ kind: 'validate', executionId: e.id });
         return;
       case 'promote-canary':
-        this.transition(tx, 'PROMOTE', 'canary promoted by operator');
+        this.transition(tx, 'PROMOTE', `canary promoted by ${actor}`);
         e.nextCanaryCheckAt = null;
         this.advance(tx);
         return;
       case 'pause':
-        this.transition(tx, 'PAUSE', 'paused by operator; in-flight instances finish');
+        this.transition(tx, 'PAUSE', `paused by ${actor}; in-flight instances finish`);
         return;
       case 'resume': {
-        this.transition(tx, 'RESUME', 'resumed by operator');
+        this.transition(tx, 'RESUME', `resumed by ${actor}`);
         // STAGED: resuming after a finished stage approves the next one (a mid-stage pause approves nothing).
         e.approvedStage = Math.max(
           e.approvedStage,
@@ -116,10 +120,10 @@ export class ExecutionEngine {
         return;
       }
       case 'cancel':
-        this.cancel(tx);
+        this.cancel(tx, actor);
         return;
       case 'rollback':
-        this.beginRollback(tx, context.reason ?? 'Manual rollback', context.initiatedBy ?? 'api');
+        this.beginRollback(tx, context.reason ?? 'Manual rollback', actor);
         return;
     }
   }
@@ -367,7 +371,7 @@ export class ExecutionEngine {
     });
     if (decision === 'ROLLBACK') {
       // Invariant 5: the rollback starts in this very transaction, by the domain's route from the
-      // current status (CANARY_RUNNING and PAUSED reach ROLLING_BACK through the seed's table).
+      // current status (CANARY_RUNNING and PAUSED reach ROLLING_BACK through the status table, ADR 0003).
       this.beginRollback(tx, thresholdReason(e.failedInstances, e.failureThreshold), AUTO_ROLLBACK_INITIATOR);
     } else if (decision === 'HALT' && !e.halted) {
       e.halted = true;
@@ -460,9 +464,9 @@ export class ExecutionEngine {
     );
   }
 
-  private cancel(tx: ExecutionTransaction): void {
+  private cancel(tx: ExecutionTransaction, actor: string): void {
     const from = tx.execution.status;
-    this.transition(tx, 'CANCEL', `cancelled by operator while ${from}`);
+    this.transition(tx, 'CANCEL', `cancelled by ${actor} while ${from}`);
     for (const instance of tx.instances) {
       if (instance.pendingCommandId === null) continue;
       const type = instance.pendingCommandType;

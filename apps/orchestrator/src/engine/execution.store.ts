@@ -30,10 +30,10 @@ interface CachedInstances {
 }
 
 /**
- * The one way state changes are written (ARCHITECTURE.md "One instance, start to finish"): lock the
- * execution row, let the caller apply domain transitions to an ExecutionTransaction, then write the
- * rows, the outbox messages and the transcript in the same transaction, and only after the commit
- * run the side effects (timers, registry updates).
+ * The one way state changes are written (ADR 0040): lock the execution row, let the caller apply
+ * domain transitions to an ExecutionTransaction, then write the rows, the outbox messages and the
+ * transcript in the same transaction, and only after the commit run the side effects (timers, registry
+ * updates).
  */
 @Injectable()
 export class ExecutionStore {

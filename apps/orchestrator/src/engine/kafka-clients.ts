@@ -3,7 +3,7 @@ import { Partitioners } from 'kafkajs';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import pino from 'pino';
 import type { Logger as PinoLogger } from 'pino';
-import { createKafka } from '@upshift/messaging';
+import { createKafka, describeKafkaSecurity, kafkaSecurityFromEnv } from '@upshift/messaging';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
 
 /** The service's Kafka client, a producer for dead letters, and an admin client for readiness. */
@@ -20,7 +20,11 @@ export class KafkaClients {
 
   constructor(@Inject(ORCHESTRATOR_CONFIG) config: OrchestratorConfig) {
     this.pino = pino({ name: 'orchestrator', level: config.LOG_LEVEL });
+    // KAFKA_SASL_MECHANISM, KAFKA_SSL, …: a mistake there throws here and stops start-up.
+    const security = kafkaSecurityFromEnv(process.env);
+    this.logger.log(`Kafka security: ${JSON.stringify(describeKafkaSecurity(security))}`);
     this.kafka = createKafka({
+      security,
       clientId: config.KAFKA_CLIENT_ID,
       logger: this.pino,
       brokers: config.KAFKA_BROKERS.split(',')

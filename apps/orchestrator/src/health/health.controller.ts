@@ -1,4 +1,5 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { Public } from '@upshift/http';
 import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
@@ -37,11 +38,13 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @Public()
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
+  @Public()
   async ready(@Res() res: Response): Promise<void> {
     const results = await Promise.all([
       probe('postgres', async () => {

@@ -1,18 +1,22 @@
 import * as http from 'http';
 import * as https from 'https';
 import type { NextFunction, Request, Response } from 'express';
+import { PROBLEM_JSON } from '@upshift/contracts';
+import { ProblemException, ProblemType } from '@upshift/http';
 
 export const API_PREFIX = '/api/v1/registry';
 
 /**
- * The paths the orchestrator serves itself (seed 003); everything else under /api/v1/registry belongs
- * to the registry and is forwarded. Kept as explicit patterns next to the controller's routes.
+ * The paths the orchestrator serves itself (docs/api-contract.md); everything else under
+ * /api/v1/registry belongs to the registry and is forwarded. Kept as explicit patterns next to the controller's routes.
  */
 const OWN_PATHS: readonly RegExp[] = [
   /^\/tenants\/[^/]+\/upgrades\/?$/,
   /^\/tenants\/[^/]+\/components\/[^/]+\/upgrades\/active\/?$/,
   /^\/components\/[^/]+\/upgrade-statistics\/?$/,
   /^\/upgrades(\/.*)?$/,
+  // Both services' audit records, merged (ADR 0075).
+  /^\/audit\/?$/,
 ];
 
 export function isOwnPath(pathUnderPrefix: string): boolean {
@@ -80,18 +84,15 @@ export function registryProxy(registryUrl: string, onError: (error: Error, path:
     upstream.on('error', (error) => {
       onError(error, url);
       if (!res.headersSent) {
-        res
-          .status(502)
-          .type('application/problem+json')
-          .send(
-            JSON.stringify({
-              type: 'https://upshift.dev/problems/bad-gateway',
-              title: 'Bad Gateway',
-              status: 502,
-              detail: `The registry at ${target.origin} did not answer (${error.message}); is it running?`,
-              instance: url,
-            }),
-          );
+        // The cause (with internal addresses) goes to the log only.
+        const problem = new ProblemException(
+          502,
+          'Bad gateway',
+          'The registry did not answer; retry later (the cause is logged).',
+          {},
+          { type: ProblemType.BAD_GATEWAY },
+        ).toProblem(url);
+        res.status(502).type(PROBLEM_JSON).send(JSON.stringify(problem));
       } else {
         res.destroy(error);
       }

@@ -24,7 +24,7 @@ export function toInstanceView(i: ExecutionInstanceEntity): UpgradeInstanceView 
   };
 }
 
-/** The seed's execution body: the request as stored, where it stands, and its RollbackInfo. */
+/** The execution body of docs/api-contract.md: the request as stored, where it stands, and its RollbackInfo. */
 export function toExecutionView(
   e: ExecutionEntity,
   instances: readonly ExecutionInstanceEntity[],

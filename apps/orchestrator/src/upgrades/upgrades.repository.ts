@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, Not } from 'typeorm';
+import { DataSource, In, MoreThan, Not } from 'typeorm';
 import { ExecutionStatus } from '@upshift/contracts';
 import { ExecutionEntity, TranscriptLineEntity } from '../database/entities';
 
@@ -39,18 +39,31 @@ export class UpgradesRepository {
     return { rows, total };
   }
 
+  /** `tenants` limits the count to the caller's tenants (null: every tenant). */
   forStatistics(
     componentId: string,
+    tenants: readonly string[] | null,
   ): Promise<Pick<ExecutionEntity, 'status' | 'startedAt' | 'completedAt'>[]> {
     return this.executions.find({
       select: { status: true, startedAt: true, completedAt: true },
-      where: { componentId },
+      where: tenants === null ? { componentId } : { componentId, tenantId: In([...tenants]) },
     });
   }
 
-  transcript(executionId: string): Promise<TranscriptLineEntity[]> {
-    return this.dataSource
-      .getRepository(TranscriptLineEntity)
-      .find({ where: { executionId }, order: { id: 'ASC' } });
+  /**
+   * Up to `limit` lines after line `after` (from the start when null), oldest first, and whether more
+   * follow: one extra row is read to know, instead of a count over a transcript that keeps growing.
+   */
+  async transcriptPage(
+    executionId: string,
+    after: string | null,
+    limit: number,
+  ): Promise<{ lines: TranscriptLineEntity[]; more: boolean }> {
+    const rows = await this.dataSource.getRepository(TranscriptLineEntity).find({
+      where: after === null ? { executionId } : { executionId, id: MoreThan(after) },
+      order: { id: 'ASC' },
+      take: limit + 1,
+    });
+    return { lines: rows.slice(0, limit), more: rows.length > limit };
   }
 }

@@ -7,18 +7,29 @@ import type { CreateUpgradeRequest, ExecutionStatistics, UpgradeExecutionView } 
 import {
   allowedOperations,
   computeStatistics,
+  isTerminal,
   totalBatches,
   transitionExecution,
   operationEvent,
 } from '@upshift/domain';
 import type { ExecutionOperation } from '@upshift/domain';
 import { ExecutionEntity, ExecutionInstanceEntity, ValidationResultEntity } from '../database/entities';
-import { badRequest, notFound, ProblemException } from '../common/problem';
+import {
+  badRequest,
+  canSeeTenant,
+  notFound,
+  ProblemException,
+  ProblemType,
+  tenantFilter,
+} from '@upshift/http';
+import { noteAuditTenant } from '@upshift/http';
+import type { Principal } from '@upshift/http';
 import { ExecutionEngine } from '../engine/execution-engine';
 import { ExecutionStore } from '../engine/execution.store';
 import { planInput } from '../engine/plan-input';
 import { RegistryClient } from '../registry/registry.client';
 import { toExecutionView } from './execution-view';
+import { tooFewInstances } from './instance-shortfall';
 import type { ListUpgradesQuery } from './dto/list-upgrades.query';
 import { UpgradesRepository } from './upgrades.repository';
 
@@ -32,7 +43,10 @@ export interface UpgradePage {
 
 export interface TranscriptView {
   executionId: string;
-  lines: { at: string; line: string }[];
+  /** Oldest first; `id` is the line's place in the transcript, a decimal string usable as `after`. */
+  lines: { id: string; at: string; line: string }[];
+  /** The `after` of the next page; null when this page reaches the last line written so far. */
+  next: string | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -100,13 +114,19 @@ export class UpgradesService {
       request.fromVersionId,
     );
     if (candidates.length < request.totalInstances) {
-      throw new ProblemException(
-        HttpStatus.UNPROCESSABLE_ENTITY,
-        'Unprocessable Entity',
-        `totalInstances is ${request.totalInstances} but tenant ${tenantId} has only ${candidates.length} ` +
-          `instance(s) of component ${request.componentId} at version ${from.version}; ask for at most ${candidates.length}.`,
-        { availableInstances: candidates.length, requestedInstances: request.totalInstances },
-      );
+      // Say where the instances are instead: often a repeated request after an earlier run moved them.
+      const [component, everyInstance] = await Promise.all([
+        this.registry.getComponent(request.componentId),
+        this.registry.listInstances(tenantId, request.componentId),
+      ]);
+      throw tooFewInstances({
+        tenantId,
+        componentName: component?.name ?? `component ${request.componentId}`,
+        fromVersion: from.version,
+        requestedInstances: request.totalInstances,
+        availableInstances: candidates.length,
+        versionsOfAll: everyInstance.map((instance) => instance.version),
+      });
     }
 
     const now = new Date();
@@ -174,12 +194,17 @@ export class UpgradesService {
     return toExecutionView(execution, instances, []);
   }
 
-  async get(executionId: string): Promise<UpgradeExecutionView> {
+  /** Another tenant's execution answers exactly as one that does not exist. */
+  async get(executionId: string, principal: Principal): Promise<UpgradeExecutionView> {
     const loaded = UUID.test(executionId) ? await this.store.load(executionId) : null;
-    if (loaded === null) throw notFound('Upgrade execution', executionId);
+    if (loaded !== null) noteAuditTenant(loaded.execution.tenantId);
+    if (loaded === null || !canSeeTenant(principal, loaded.execution.tenantId)) {
+      throw notFound('Upgrade execution', executionId);
+    }
     return toExecutionView(loaded.execution, loaded.instances, loaded.validation);
   }
 
+  /** The caller's tenant was checked by the AuthGuard (`:tenantId`). */
   async active(tenantId: string, componentId: string): Promise<UpgradeExecutionView> {
     assertTenant(tenantId);
     const active = await this.repository.findActive(tenantId, componentId);
@@ -190,7 +215,13 @@ export class UpgradesService {
         `Tenant ${tenantId} has no active upgrade execution for component ${componentId}`,
       );
     }
-    return this.get(active.id);
+    return this.view(active.id);
+  }
+
+  private async view(executionId: string): Promise<UpgradeExecutionView> {
+    const loaded = await this.store.load(executionId);
+    if (loaded === null) throw notFound('Upgrade execution', executionId);
+    return toExecutionView(loaded.execution, loaded.instances, loaded.validation);
   }
 
   async list(tenantId: string, query: ListUpgradesQuery): Promise<UpgradePage> {
@@ -221,19 +252,35 @@ export class UpgradesService {
     };
   }
 
-  /** A component id that cannot exist is a 404; a real one with no executions yet has all-zero statistics. */
-  async statistics(componentId: string): Promise<ExecutionStatistics> {
-    if (!UUID.test(componentId)) throw notFound('Component', componentId);
-    const rows = await this.repository.forStatistics(componentId);
+  /**
+   * A component the registry does not know is a 404, as for any unknown id (the registry being down is
+   * a 503 from the client); a real one with no executions yet has all-zero statistics.
+   */
+  async statistics(componentId: string, principal: Principal): Promise<ExecutionStatistics> {
+    if (!UUID.test(componentId) || (await this.registry.getComponent(componentId)) === null) {
+      throw notFound('Component', componentId);
+    }
+    const rows = await this.repository.forStatistics(componentId, tenantFilter(principal));
     return computeStatistics(componentId, rows);
   }
 
-  async transcript(executionId: string): Promise<TranscriptView> {
-    if (!UUID.test(executionId) || (await this.store.load(executionId)) === null) {
+  async transcript(
+    executionId: string,
+    principal: Principal,
+    page: { limit: number; after?: string },
+  ): Promise<TranscriptView> {
+    const loaded = UUID.test(executionId) ? await this.store.load(executionId) : null;
+    if (loaded !== null) noteAuditTenant(loaded.execution.tenantId);
+    if (loaded === null || !canSeeTenant(principal, loaded.execution.tenantId)) {
       throw notFound('Upgrade execution', executionId);
     }
-    const lines = await this.repository.transcript(executionId);
-    return { executionId, lines: lines.map((l) => ({ at: l.at.toISOString(), line: l.line })) };
+    const { lines, more } = await this.repository.transcriptPage(executionId, page.after ?? null, page.limit);
+    const last = lines[lines.length - 1];
+    return {
+      executionId,
+      lines: lines.map((l) => ({ id: l.id, at: l.at.toISOString(), line: l.line })),
+      next: more && last !== undefined ? last.id : null,
+    };
   }
 
   /**
@@ -243,30 +290,32 @@ export class UpgradesService {
   async operate(
     executionId: string,
     operation: ExecutionOperation,
-    context: { reason?: string; initiatedBy?: string } = {},
+    principal: Principal,
+    reason?: string,
   ): Promise<UpgradeExecutionView> {
     if (!UUID.test(executionId)) throw notFound('Upgrade execution', executionId);
     const done = await this.store.withLocked(executionId, (tx) => {
+      noteAuditTenant(tx.execution.tenantId);
+      // Thrown inside: the transaction aborts and nothing is written.
+      if (!canSeeTenant(principal, tx.execution.tenantId)) throw notFound('Upgrade execution', executionId);
       const status = tx.execution.status;
       const check = transitionExecution(status, operationEvent(operation));
       if (!check.ok) {
         const allowed = allowedOperations(status);
         throw new ProblemException(
           HttpStatus.CONFLICT,
-          'Conflict',
-          `Cannot ${operation} execution ${executionId}: it is ${status}. ` +
-            (allowed.length > 0
-              ? `Allowed now: ${allowed.join(', ')}.`
-              : 'It has finished; nothing more can be done.'),
+          'The operation is not allowed in the current status',
+          `Cannot ${operation} execution ${executionId}: it is ${status}. ${whatNow(status, allowed)}`,
           { currentStatus: status, allowedOperations: allowed, operation },
+          { type: ProblemType.INVALID_TRANSITION },
         );
       }
-      this.engine.operate(tx, operation, context);
+      this.engine.operate(tx, operation, { actor: principal.sub, reason });
       return true;
     });
     if (done === null) throw notFound('Upgrade execution', executionId);
-    this.logger.log({ executionId, operation }, 'operation applied');
-    return this.get(executionId);
+    this.logger.log({ executionId, operation, actor: principal.sub }, 'operation applied');
+    return this.view(executionId);
   }
 }
 
@@ -276,10 +325,20 @@ function assertTenant(tenantId: string): void {
   }
 }
 
+/** What a refused operation's caller can do instead, in the status the execution is in. */
+function whatNow(status: ExecutionStatus, allowed: readonly string[]): string {
+  if (allowed.length > 0) return `Allowed now: ${allowed.join(', ')}.`;
+  if (isTerminal(status)) return 'It has finished; nothing more can be done.';
+  if (status === ExecutionStatus.VALIDATING) {
+    return 'The pre-upgrade checks are still running; nothing can be done until they finish (follow GET /upgrades/{id}).';
+  }
+  return 'It is rolling back; nothing can be done until the rollback finishes (follow GET /upgrades/{id}).';
+}
+
 function activeConflict(active: ExecutionEntity): ProblemException {
   return new ProblemException(
     HttpStatus.CONFLICT,
-    'Conflict',
+    'An upgrade of this component is already active',
     `Execution ${active.id} (${active.status}) is already active for tenant ${active.tenantId} and component ` +
       `${active.componentId}; wait for it to finish or cancel it first.`,
     {
@@ -287,6 +346,7 @@ function activeConflict(active: ExecutionEntity): ProblemException {
       currentStatus: active.status,
       allowedOperations: allowedOperations(active.status),
     },
+    { type: ProblemType.ACTIVE_EXECUTION_EXISTS },
   );
 }
 

@@ -1,5 +1,6 @@
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import { MemoryNonceStore, verifyAgentRequest, type AgentKeyring } from '@upshift/contracts';
 
 export interface AgentState {
   version: string;
@@ -13,12 +14,17 @@ export interface AgentState {
 /**
  * A tiny in-test fleet of instance agents on one HTTP server: `/<name>/agent/status` and
  * `/<name>/agent/health` of the agent protocol, with per-instance state a test can flip (an unhealthy
- * canary, a missing backup).
+ * canary, a missing backup). Like a real agent it answers signed requests only (ADR 0071).
  */
 export class AgentFleet {
   private server: http.Server | null = null;
   private port = 0;
+  private readonly nonces = new MemoryNonceStore();
   readonly agents = new Map<string, AgentState>();
+  /** Requests answered, and refused for want of a valid signature. */
+  readonly counts = { answered: 0, unauthenticated: 0 };
+
+  constructor(private readonly keys: AgentKeyring) {}
 
   async start(): Promise<void> {
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -55,6 +61,17 @@ export class AgentFleet {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    const verdict = verifyAgentRequest(
+      req.headers,
+      { method: req.method ?? 'GET', pathAndQuery: req.url ?? '/' },
+      this.keys,
+      this.nonces,
+    );
+    if (!verdict.ok) {
+      this.counts.unauthenticated += 1;
+      return send(401, { code: 'unauthenticated', detail: verdict.refusal });
+    }
+    this.counts.answered += 1;
     if (agent === undefined || prefix !== 'agent') return send(404, { error: 'no such agent' });
     if (agent.answersAfter) {
       void agent.answersAfter.then(() => this.answer(agent, what, send));

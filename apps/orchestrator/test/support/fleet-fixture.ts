@@ -13,7 +13,7 @@ export interface Fleet {
 async function registry<T>(stack: TestStack, method: string, pathname: string, body?: unknown): Promise<T> {
   const res = await fetch(`${stack.registry.url}/api/v1/registry${pathname}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminToken}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

@@ -1,12 +1,19 @@
+import { randomBytes } from 'crypto';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import type { Kafka } from 'kafkajs';
 import { startBroker } from '@upshift/kafka-broker';
 import { createKafka } from '@upshift/messaging';
-import { createTestDatabase, createTestRedis, eventually } from '@upshift/testing';
+import {
+  createTestDatabase,
+  createTestRedis,
+  eventually,
+  TEST_JWT_SECRET,
+  testToken,
+} from '@upshift/testing';
 import type { TestDatabase, TestRedis } from '@upshift/testing';
-import type { UpgradeExecutionView } from '@upshift/contracts';
+import { masterKeyring, type UpgradeExecutionView } from '@upshift/contracts';
 import { createRegistryApp } from '../../../registry/src/main';
 import type { RegistryApp } from '../../../registry/src/main';
 import { createOrchestratorApp } from '../../src/main';
@@ -31,9 +38,13 @@ export class TestStack {
   kafka!: Kafka;
   registry!: RegistryApp;
   orchestrator!: OrchestratorApp;
-  agents = new AgentFleet();
+  /** This stack's AGENT_AUTH_KEY: the orchestrator signs with it, the agent fleet verifies (ADR 0071). */
+  readonly agentAuthKey = randomBytes(32).toString('hex');
+  agents = new AgentFleet(masterKeyring(Buffer.from(this.agentAuthKey, 'hex')));
   worker!: TestWorker;
   progress!: ProgressWatcher;
+  /** An admin of every tenant: what `request` sends unless told otherwise. */
+  adminToken = '';
   private dataDir = '';
 
   static async start(label: string, overrides: Partial<OrchestratorConfig> = {}): Promise<TestStack> {
@@ -51,6 +62,7 @@ export class TestStack {
     this.db = await createTestDatabase(label);
     this.redis = await createTestRedis(label);
     this.dataDir = mkdtempSync(path.join(tmpdir(), `upshift-${label}-`));
+    this.adminToken = await testToken({ sub: 'test-admin', audience: overrides.AUTH_AUDIENCE || undefined });
     this.broker = await startBroker({ port: 0, dataDir: this.dataDir });
     this.brokers = `127.0.0.1:${this.broker.port}`;
     this.kafka = createKafka({ clientId: `test-${label}`, brokers: [this.brokers] });
@@ -60,6 +72,7 @@ export class TestStack {
       DATABASE_URL: this.db.url,
       KAFKA_BROKERS: this.brokers,
       LOG_LEVEL: 'warn',
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
     });
     this.orchestrator = await this.startOrchestrator(overrides);
     this.worker = new TestWorker(this.kafka);
@@ -77,6 +90,8 @@ export class TestStack {
       QUEUE_PREFIX: this.redis.prefix,
       KAFKA_BROKERS: this.brokers,
       REGISTRY_URL: this.registry.url,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      AGENT_AUTH_KEY: this.agentAuthKey,
       LOG_LEVEL: 'warn',
       CANARY_MONITOR_TICK_MS: 200,
       HEALTH_DEADLINE_MARGIN_SECONDS: 1,
@@ -88,15 +103,21 @@ export class TestStack {
     return `${this.orchestrator.url}/api/v1/registry`;
   }
 
+  /**
+   * One request to the orchestrator's base URL, as an admin unless `headers` carries its own
+   * `authorization` (an empty one sends none).
+   */
   async request<T = unknown>(
     method: string,
     pathname: string,
     body?: unknown,
     headers: Record<string, string> = {},
-  ): Promise<{ status: number; body: T; contentType: string }> {
+  ): Promise<{ status: number; body: T; contentType: string; headers: Headers }> {
+    const { authorization = `Bearer ${this.adminToken}`, ...rest } = headers;
+    const sent: Record<string, string> = authorization === '' ? rest : { ...rest, authorization };
     const res = await fetch(`${this.api}${pathname}`, {
       method,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      headers: body === undefined ? sent : { 'content-type': 'application/json', ...sent },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -104,6 +125,7 @@ export class TestStack {
       status: res.status,
       body: (text ? JSON.parse(text) : null) as T,
       contentType: res.headers.get('content-type') ?? '',
+      headers: res.headers,
     };
   }
 

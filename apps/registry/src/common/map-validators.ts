@@ -60,7 +60,7 @@ export function IsDependencyRangeMap(options?: ValidationOptions): PropertyDecor
 /**
  * `{ componentName: installedVersion }` as the orchestrator forwards it from an upgrade request: the
  * same limits as the request's own validation (libs/contracts), so that nothing the orchestrator
- * accepted is refused here. Versions such as "16.1" are fine (seed 003); one that is no version at
+ * accepted is refused here. Versions such as "16.1" are fine (docs/api-contract.md); one that is no version at
  * all is reported by the path search as an unsatisfied dependency, not as a malformed request.
  */
 export function IsInstalledComponentMap(options?: ValidationOptions): PropertyDecorator {

@@ -25,7 +25,10 @@ export function IsUuidField(): PropertyDecorator {
   );
 }
 
-/** Tenant ids are opaque strings chosen by the tenant system, not UUIDs (the seed uses `550e8400`). */
+/**
+ * Tenant ids are opaque strings chosen by the tenant system, not UUIDs (docs/api-contract.md uses
+ * `550e8400`).
+ */
 export function IsTenantIdField(): PropertyDecorator {
   return Matches(TENANT_ID_PATTERN, {
     message: (args) =>

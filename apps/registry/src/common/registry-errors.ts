@@ -1,6 +1,6 @@
 /**
  * The failures a registry use case can end in. Services throw these (they know nothing about HTTP);
- * the one ProblemDetailsFilter turns each into its `application/problem+json` response.
+ * registry-problems.ts maps each into its `application/problem+json` response.
  */
 import type { FieldError } from '@upshift/contracts';
 

@@ -1,6 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Requires } from '@upshift/http';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { ApiProblemResponses } from '../common/openapi';
+import { ApiPagedOkResponse, PageQuery, sendPage } from '../common/paging';
 import { ComponentParams } from '../common/path-params';
 import { ComponentsService } from './components.service';
 import { ComponentView } from './dto/component.view';
@@ -12,6 +15,7 @@ export class ComponentsController {
   constructor(private readonly components: ComponentsService) {}
 
   @Post()
+  @Requires('admin', 'component.create')
   @HttpCode(201)
   @ApiOperation({ summary: 'Register a component (its name is unique)' })
   @ApiCreatedResponse({ type: ComponentView })
@@ -21,13 +25,20 @@ export class ComponentsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List components by name' })
-  @ApiOkResponse({ type: ComponentView, isArray: true })
-  list(): Promise<ComponentView[]> {
-    return this.components.list();
+  @Requires('viewer')
+  @ApiOperation({ summary: 'List components by name, one page at a time' })
+  @ApiPagedOkResponse(ComponentView)
+  @ApiProblemResponses(400)
+  async list(
+    @Query() query: PageQuery,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ComponentView[]> {
+    return sendPage(request, response, query, await this.components.list(query));
   }
 
   @Get(':componentId')
+  @Requires('viewer')
   @ApiOperation({ summary: 'Get one component' })
   @ApiOkResponse({ type: ComponentView })
   @ApiProblemResponses(400, 404)

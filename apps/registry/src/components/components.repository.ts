@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DuplicateResourceError } from '../common/registry-errors';
+import type { Page } from '../common/paging';
 import { isUniqueViolation } from '../common/postgres-errors';
 import { ComponentEntity } from './component.entity';
 
@@ -27,13 +28,20 @@ export class ComponentsRepository {
     }
   }
 
-  /** By name in byte order (COLLATE "C"): the same order whatever the database's locale. */
-  findAll(): Promise<ComponentEntity[]> {
-    return this.dataSource
+  /**
+   * One page by name in byte order (COLLATE "C"): the same order whatever the database's locale; names
+   * are unique, the id only makes the order total on its face.
+   */
+  async findPage(window: { limit: number; offset: number }): Promise<Page<ComponentEntity>> {
+    const [items, total] = await this.dataSource
       .getRepository(ComponentEntity)
       .createQueryBuilder('component')
       .orderBy('component.name COLLATE "C"', 'ASC')
-      .getMany();
+      .addOrderBy('component.id', 'ASC')
+      .limit(window.limit)
+      .offset(window.offset)
+      .getManyAndCount();
+    return { items, total };
   }
 
   findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<ComponentEntity | null> {

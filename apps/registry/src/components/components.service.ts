@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { type Page, pageOf } from '../common/paging';
 import { ResourceNotFoundError } from '../common/registry-errors';
 import { ComponentEntity } from './component.entity';
 import { ComponentsRepository } from './components.repository';
@@ -19,8 +20,8 @@ export class ComponentsService {
     return ComponentView.of(entity);
   }
 
-  async list(): Promise<ComponentView[]> {
-    return (await this.components.findAll()).map((entity) => ComponentView.of(entity));
+  async list(window: { limit: number; offset: number }): Promise<Page<ComponentView>> {
+    return pageOf(await this.components.findPage(window), (entity) => ComponentView.of(entity));
   }
 
   async get(componentId: string): Promise<ComponentView> {

@@ -4,6 +4,7 @@ import { InstanceEntity } from '../instances/instance.entity';
 import { CreateRegistrySchema1764000000000 } from '../migrations/1764000000000-create-registry-schema';
 import { CreateRegistryOutbox1764000000001 } from '../migrations/1764000000001-create-registry-outbox';
 import { AddCatalogRevision1764000000002 } from '../migrations/1764000000002-add-catalog-revision';
+import { CreateAuditLog1764000000003 } from '../migrations/1764000000003-create-audit-log';
 import { SigningKeyEntity } from '../signing-keys/signing-key.entity';
 import { VersionEntity } from '../versions/version.entity';
 
@@ -16,6 +17,7 @@ export const REGISTRY_MIGRATIONS = [
   CreateRegistrySchema1764000000000,
   CreateRegistryOutbox1764000000001,
   AddCatalogRevision1764000000002,
+  CreateAuditLog1764000000003,
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { createKafka, OutboxRelay } from '@upshift/messaging';
+import { createKafka, describeKafkaSecurity, kafkaSecurityFromEnv, OutboxRelay } from '@upshift/messaging';
 import pino from 'pino';
 import { kafkaBrokerList, RegistryConfig } from '../config';
 import { REGISTRY_SCHEMA } from '../database/registry-data-source';
@@ -16,6 +16,10 @@ export class RegistryOutboxRelay implements OnApplicationBootstrap, OnApplicatio
 
   constructor(config: RegistryConfig) {
     const logger = pino({ name: config.SERVICE_NAME, level: config.LOG_LEVEL });
+    // KAFKA_SASL_MECHANISM, KAFKA_SSL, …: a mistake there throws here and stops start-up, even though a
+    // Kafka that is merely down does not.
+    const security = kafkaSecurityFromEnv(process.env);
+    logger.info({ kafkaSecurity: describeKafkaSecurity(security) }, 'Kafka security');
     this.enabled = config.OUTBOX_RELAY_ENABLED;
     this.relay = new OutboxRelay({
       schema: REGISTRY_SCHEMA,
@@ -23,7 +27,12 @@ export class RegistryOutboxRelay implements OnApplicationBootstrap, OnApplicatio
         connectionString: config.DATABASE_URL,
         application_name: 'upshift-registry-outbox-relay',
       },
-      kafka: createKafka({ clientId: config.SERVICE_NAME, brokers: kafkaBrokerList(config), logger }),
+      kafka: createKafka({
+        clientId: config.SERVICE_NAME,
+        brokers: kafkaBrokerList(config),
+        logger,
+        security,
+      }),
       logger,
     });
   }

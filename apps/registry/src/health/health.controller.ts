@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { Public } from '@upshift/http';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 
@@ -12,6 +13,7 @@ export class HealthController {
 
   /** Liveness: the process answers. Nothing external, so a database outage does not restart pods. */
   @Get('live')
+  @Public()
   @HealthCheck()
   @ApiOperation({ summary: 'Liveness: the process is up' })
   live(): Promise<HealthCheckResult> {
@@ -20,6 +22,7 @@ export class HealthController {
 
   /** Readiness: PostgreSQL answers; a load balancer stops routing here while it does not. */
   @Get('ready')
+  @Public()
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: PostgreSQL is reachable' })
   ready(): Promise<HealthCheckResult> {

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Requires } from '@upshift/http';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/openapi';
 import { ComponentParams, ComponentVersionParams } from '../common/path-params';
@@ -12,6 +13,7 @@ export class UpgradePathsController {
   constructor(private readonly paths: UpgradePathsService) {}
 
   @Post('upgrade-path/validate')
+  @Requires('viewer')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Validate an upgrade (or downgrade) between two versions of the component',
@@ -28,6 +30,7 @@ export class UpgradePathsController {
   }
 
   @Get('versions/:versionId/available-upgrades')
+  @Requires('viewer')
   @ApiOperation({
     summary: 'Published versions newer than this one, each marked direct or with the line to pass first',
   })
@@ -41,6 +44,7 @@ export class UpgradePathsController {
   }
 
   @Get('versions/:versionId/available-downgrades')
+  @Requires('viewer')
   @ApiOperation({
     summary:
       'Older releases that allow downgrades to them, each marked direct or with the line to pass first',

@@ -68,8 +68,9 @@ export class UpgradePathsService {
 }
 
 /**
- * The domain labels a non-direct target ("requires upgrade to 2.x first", seed 001's wording);
- * the API also gives the bare stop ("2.x", or a mandatory release "2.0.0") as the issue specifies.
+ * The domain labels a non-direct target ("requires upgrade to 2.x first", ADR 0004's wording);
+ * the API also gives the bare stop ("2.x", or a mandatory release "2.0.0") as `requiredIntermediate`
+ * (ADR 0035).
  */
 const REQUIRED_STOP = /(?:upgrade|downgrade) to (\S+) first/;
 

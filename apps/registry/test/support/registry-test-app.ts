@@ -1,4 +1,5 @@
-import { createTestDatabase, TestDatabase } from '@upshift/testing';
+import { createTestDatabase, TEST_JWT_SECRET, TestDatabase, testToken } from '@upshift/testing';
+import { Topics } from '@upshift/contracts';
 import { Client } from 'pg';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
@@ -11,8 +12,10 @@ export const API = '/api/v1/registry';
 export interface RegistryTestContext {
   registry: RegistryApp;
   db: TestDatabase;
-  /** supertest against the running app (real HTTP on a random port). */
+  /** supertest against the running app (real HTTP on a random port), as an admin of every tenant. */
   http: TestAgent;
+  /** supertest without credentials, for the requests that must be refused. */
+  anonymous: TestAgent;
   /** A direct connection, to check what is (and is not) in the tables. */
   pg: Client;
   close(): Promise<void>;
@@ -36,6 +39,7 @@ export async function startRegistry(
       KAFKA_BROKERS: '127.0.0.1:1',
       OUTBOX_RELAY_ENABLED: false,
       LOG_LEVEL: 'silent',
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
       ...overrides,
     },
     options,
@@ -45,7 +49,13 @@ export async function startRegistry(
   const context: RegistryTestContext = {
     registry,
     db,
-    http: request(registry.url),
+    http: request
+      .agent(registry.url)
+      .set(
+        'authorization',
+        `Bearer ${await testToken({ audience: (overrides.AUTH_AUDIENCE as string | undefined) || undefined })}`,
+      ),
+    anonymous: request.agent(registry.url),
     pg,
     async close() {
       // context.pg, not pg: a test may have replaced the connection.
@@ -57,12 +67,16 @@ export async function startRegistry(
   return context;
 }
 
-/** Every row of every registry table, to prove that a refused request wrote nothing. */
+/**
+ * Every row of every registry table, to prove that a refused request wrote nothing. The audit trail is
+ * left out: a refused request is recorded there (and on audit.events) by design (ADR 0075).
+ */
 export async function snapshotRegistryTables(pg: Client): Promise<Record<string, unknown[]>> {
   const tables = ['component', 'signing_key', 'version', 'instance', 'outbox'];
   const snapshot: Record<string, unknown[]> = {};
   for (const table of tables) {
-    const { rows } = await pg.query(`SELECT * FROM registry.${table} ORDER BY 1`);
+    const auditEvents = table === 'outbox' ? ` WHERE topic <> '${Topics.AUDIT_EVENTS}'` : '';
+    const { rows } = await pg.query(`SELECT * FROM registry.${table}${auditEvents} ORDER BY 1`);
     snapshot[table] = rows;
   }
   return snapshot;

@@ -91,9 +91,9 @@ describe('event envelope', () => {
       sequence: 0,
       data: { n: 1 },
     });
-    // The brief's interface, spelled out: a compile-time check that the derived type matches it.
+    // The envelope of ADR 0023, spelled out: a compile-time check that the derived type matches it.
     const typed: EventEnvelope<{ n: number }> = envelope;
-    const brief: {
+    const documented: {
       specversion: '1.0';
       id: string;
       type: string;
@@ -106,7 +106,7 @@ describe('event envelope', () => {
       sequence: number;
       data: { n: number };
     } = typed;
-    expect(brief.data.n).toBe(1);
+    expect(documented.data.n).toBe(1);
   });
 
   it('round-trips a command through a Buffer', () => {

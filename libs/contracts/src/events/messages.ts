@@ -3,6 +3,8 @@ import { Topics } from '../topics';
 import type { TopicName } from '../topics';
 import { UpgradeExecutionViewSchema } from '../views/execution-views';
 import type { UpgradeExecutionView } from '../views/execution-views';
+import { AuditRecordedSchema } from './audit-events';
+import type { AuditRecord } from './audit-events';
 import { DeadLetterSchema } from './dead-letter';
 import type { DeadLetter } from './dead-letter';
 import { makeEnvelope } from './envelope';
@@ -20,6 +22,7 @@ export const EventTypes = {
   RESULT: 'upshift.result.v1',
   EXECUTION_SNAPSHOT: 'upshift.execution.snapshot.v1',
   DEAD_LETTER: 'upshift.dlq.v1',
+  AUDIT_RECORDED: 'upshift.audit.recorded.v1',
   progress: <K extends ProgressEvent['kind']>(kind: K) => `upshift.progress.${kind}` as const,
   registry: <K extends RegistryEvent['kind']>(kind: K) => `upshift.registry.${kind}` as const,
 } as const;
@@ -157,6 +160,30 @@ export function registryEventMessage<E extends RegistryEvent>(
   };
 }
 
+/** The Kafka key of an audit record that concerns no tenant (catalog changes, unknown paths). */
+export const NO_TENANT_KEY = '-';
+
+/**
+ * audit.events, key tenantId ("-" when none). The envelope id is the record's id, so a consumer that
+ * deduplicates on it sees each record once; `source` names the service that answered the request.
+ */
+export function auditRecordedMessage(record: AuditRecord): OutboundMessage<AuditRecord> {
+  const key = record.tenantId ?? NO_TENANT_KEY;
+  return {
+    topic: Topics.AUDIT_EVENTS,
+    key,
+    value: makeEnvelope({
+      id: record.id,
+      time: record.at,
+      type: EventTypes.AUDIT_RECORDED,
+      source: record.service === 'registry' ? EventSources.REGISTRY : EventSources.ORCHESTRATOR,
+      subject: key,
+      tenantId: record.tenantId ?? '',
+      data: record,
+    }),
+  };
+}
+
 /** upgrade.dlq, key = original key. */
 export function deadLetterMessage(
   letter: DeadLetter,
@@ -245,6 +272,16 @@ export const MESSAGE_CATALOG: readonly MessageDescriptor[] = [
     summary: typeof schema.description === 'string' ? schema.description : schema.properties.kind.const,
     schema,
   })),
+  {
+    name: 'AuditRecorded',
+    topic: Topics.AUDIT_EVENTS,
+    type: EventTypes.AUDIT_RECORDED,
+    key: 'tenantId, or "-" when the request concerned no tenant',
+    producer: 'registry and orchestrator (each via its outbox)',
+    consumers: 'auditors, SIEM pipelines',
+    summary: 'A mutating or refused REST request: who, what, which tenant and target, the outcome',
+    schema: AuditRecordedSchema,
+  },
   {
     name: 'DeadLetter',
     topic: Topics.DLQ,

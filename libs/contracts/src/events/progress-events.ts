@@ -38,7 +38,7 @@ export const ExecutionStatusChangedSchema = progressEvent(
     to: StringEnum(ExecutionStatus),
     reason: Nullable(Type.String()),
   },
-  'The execution moved along the seed-003 transition table',
+  'The execution moved along the execution status transition table',
 );
 
 export const InstanceStatusChangedSchema = progressEvent(

@@ -37,7 +37,7 @@ function messagesOf(plain: unknown): string[] {
 }
 
 describe('CreateUpgradeRequest defaults', () => {
-  it('are exactly the seed table', () => {
+  it('are exactly the defaults of docs/api-contract.md', () => {
     expect(UPGRADE_REQUEST_DEFAULTS).toEqual(expectedDefaults);
   });
 
@@ -72,8 +72,8 @@ describe('CreateUpgradeRequest defaults', () => {
     });
   });
 
-  it('keep the seed example unchanged', () => {
-    const seedExample = {
+  it('keep a fully specified request unchanged', () => {
+    const fullRequest = {
       ...ids,
       strategy: 'CANARY',
       canaryPercentage: 10,
@@ -88,7 +88,7 @@ describe('CreateUpgradeRequest defaults', () => {
       initiatedBy: 'admin@matih.ai',
       installedComponents: { kafka: '3.6.0', postgresql: '16.1' },
     };
-    expect(validateCreateUpgradeRequest(seedExample)).toEqual({ value: seedExample });
+    expect(validateCreateUpgradeRequest(fullRequest)).toEqual({ value: fullRequest });
   });
 });
 
@@ -112,6 +112,15 @@ describe('CreateUpgradeRequest through the Nest ValidationPipe', () => {
     expect(error).toBeInstanceOf(BadRequestException);
     expect((error as BadRequestException).getResponse()).toEqual({
       errors: [{ field: 'colour', message: 'property colour should not exist' }],
+    });
+  });
+
+  it('says a missing id is required, one message per field', async () => {
+    const error: unknown = await pipe
+      .transform({ fromVersionId: ids.fromVersionId, toVersionId: ids.toVersionId }, metadata)
+      .catch((e: unknown) => e);
+    expect((error as BadRequestException).getResponse()).toEqual({
+      errors: [{ field: 'componentId', message: 'componentId is required' }],
     });
   });
 
@@ -179,6 +188,27 @@ describe('CreateUpgradeRequest bounds: each violation names its field', () => {
 
   it.each(cases)('%s', (_name, patch, field) => {
     expect(new Set(fieldsOf({ ...ids, ...patch }))).toEqual(new Set([field]));
+  });
+
+  it('says only "is required" for a missing or null id, not what its value should look like', () => {
+    const { componentId: _omitted, ...withoutComponent } = ids;
+    expect(validateCreateUpgradeRequest(withoutComponent)).toEqual({
+      errors: [{ field: 'componentId', message: 'componentId is required' }],
+    });
+    expect(validateCreateUpgradeRequest({ ...ids, fromVersionId: null })).toEqual({
+      errors: [{ field: 'fromVersionId', message: 'fromVersionId is required' }],
+    });
+    expect(validateCreateUpgradeRequest({})).toEqual({
+      errors: [
+        { field: 'componentId', message: 'componentId is required' },
+        { field: 'fromVersionId', message: 'fromVersionId is required' },
+        { field: 'toVersionId', message: 'toVersionId is required' },
+      ],
+    });
+  });
+
+  it('still says "must be a UUID" for an id that is present but malformed', () => {
+    expect(messagesOf({ ...ids, toVersionId: 'ccc-333' })).toEqual(['toVersionId must be a UUID']);
   });
 
   it('names the interval in the timeout message', () => {

@@ -21,12 +21,12 @@ import {
 } from './upgrade-request-defaults';
 import { withDefaults } from './upgrade-request-defaults';
 import type { CreateUpgradeRequestInput, ResolvedUpgradeRequest } from './upgrade-request-defaults';
-import { IsAtLeastField, IsVersionMap } from './upgrade-request-validators';
+import { IsAtLeastField, IsRequired, IsVersionMap } from './upgrade-request-validators';
 import { flattenValidationErrors } from './validation-errors';
 
 /**
- * A JSON `null` means "use the default", like an absent field: clients generated from the seed's Java
- * model send nulls for unset boxed fields.
+ * A JSON `null` means "use the default", like an absent field: clients generated from a Java model of
+ * the contract send nulls for unset boxed fields.
  */
 const orDefault =
   (fallback: unknown) =>
@@ -34,20 +34,23 @@ const orDefault =
     value ?? fallback;
 
 /**
- * Body of `POST /api/v1/registry/tenants/:tenantId/upgrades` (seed 003 "UpgradeRequest Structure").
- * Property initialisers carry the seed's defaults, so `ValidationPipe({ transform: true })` (which builds
+ * Body of `POST /api/v1/registry/tenants/:tenantId/upgrades` (docs/api-contract.md, "UpgradeRequest").
+ * Property initialisers carry the contract's defaults, so `ValidationPipe({ transform: true })` (which builds
  * the instance with `new`) fills every absent field; `withDefaults()` does the same for plain objects.
  */
 export class CreateUpgradeRequest implements CreateUpgradeRequestInput {
   @ApiProperty({ format: 'uuid', description: 'Target component' })
+  @IsRequired()
   @IsUUID('all')
   componentId!: string;
 
   @ApiProperty({ format: 'uuid', description: 'Current version (every upgraded instance runs it now)' })
+  @IsRequired()
   @IsUUID('all')
   fromVersionId!: string;
 
   @ApiProperty({ format: 'uuid', description: 'Target version' })
+  @IsRequired()
   @IsUUID('all')
   toVersionId!: string;
 

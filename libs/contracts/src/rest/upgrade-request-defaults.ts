@@ -1,6 +1,6 @@
 import { UpgradeStrategy } from '../enums';
 
-/** Seed 003 "UpgradeRequest Structure": the value each optional field takes when a client omits it. */
+/** docs/api-contract.md "UpgradeRequest": the value each optional field takes when a client omits it. */
 export const UPGRADE_REQUEST_DEFAULTS = {
   strategy: UpgradeStrategy.ROLLING,
   canaryPercentage: 10,
@@ -15,7 +15,7 @@ export const UPGRADE_REQUEST_DEFAULTS = {
 } as const satisfies Record<string, unknown>;
 
 /**
- * Upper bounds. The seed gives none; these only keep one request from asking for something no fleet
+ * Upper bounds. The contract had none; these only keep one request from asking for something no fleet
  * or operator means (a week-long delay, a million-instance execution) — see ADR 0022.
  */
 export const UPGRADE_REQUEST_LIMITS = {
@@ -68,8 +68,8 @@ export interface ResolvedUpgradeRequest {
 }
 
 /**
- * Applies the seed's defaults to every field that is absent (undefined or null). Pure: it never
- * validates; run `validateCreateUpgradeRequest` on untrusted input.
+ * Applies the contract's defaults (docs/api-contract.md) to every field that is absent (undefined or
+ * null). Pure: it never validates; run `validateCreateUpgradeRequest` on untrusted input.
  */
 export function withDefaults(input: CreateUpgradeRequestInput): ResolvedUpgradeRequest {
   const d = UPGRADE_REQUEST_DEFAULTS;

@@ -1,6 +1,15 @@
-import { ValidatorConstraint, registerDecorator } from 'class-validator';
+import { IsDefined, ValidatorConstraint, registerDecorator } from 'class-validator';
 import type { ValidationArguments, ValidationOptions, ValidatorConstraintInterface } from 'class-validator';
 import { UPGRADE_REQUEST_LIMITS } from './upgrade-request-defaults';
+
+/**
+ * A field the client must send (absent or `null` fails). `flattenValidationErrors` reports only this
+ * message for a missing field, so a forgotten `componentId` reads "componentId is required" rather
+ * than "componentId must be a UUID".
+ */
+export function IsRequired(options?: ValidationOptions): PropertyDecorator {
+  return IsDefined({ message: '$property is required', ...options });
+}
 
 /**
  * `healthCheckTimeoutSeconds` must leave room for at least one poll: a timeout shorter than the interval

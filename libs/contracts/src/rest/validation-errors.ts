@@ -19,6 +19,12 @@ const TYPE_CONSTRAINTS = new Set([
 ]);
 
 /**
+ * A missing field (`@IsRequired()`, class-validator's `isDefined`) fails every other rule on it too;
+ * "is required" is the one message that says what to do, so it is reported alone.
+ */
+const REQUIRED_CONSTRAINT = 'isDefined';
+
+/**
  * Flattens class-validator's error tree into the `errors[]` of a problem-details body: one entry per
  * broken rule, each naming its field by dotted path. Apps pass this to
  * `ValidationPipe({ exceptionFactory })` so every 400 names fields the same way.
@@ -28,8 +34,10 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pare
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
     const constraints = Object.entries(error.constraints ?? {});
+    const missing = constraints.filter(([name]) => name === REQUIRED_CONSTRAINT);
     const typeErrors = constraints.filter(([name]) => TYPE_CONSTRAINTS.has(name));
-    for (const [, message] of typeErrors.length > 0 ? typeErrors : constraints) out.push({ field, message });
+    const reported = missing.length > 0 ? missing : typeErrors.length > 0 ? typeErrors : constraints;
+    for (const [, message] of reported) out.push({ field, message });
     if (error.children && error.children.length > 0)
       out.push(...flattenValidationErrors(error.children, field));
   }

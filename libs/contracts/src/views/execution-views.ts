@@ -4,9 +4,9 @@ import { ExecutionStatus, InstanceStatus, UpgradeStrategy, ValidationCheck } fro
 import { IsoDateTime, Nullable, StringEnum, TenantId, Uuid } from '../schema-kit';
 
 /**
- * The response bodies of the orchestrator (seed 003), written once as TypeBox schemas: the REST
+ * The response bodies of the orchestrator (docs/api-contract.md), written once as TypeBox schemas: the REST
  * responses, the compacted `upgrade.executions` snapshots and the generated JSON Schemas all come from
- * here. Times are ISO-8601 strings (the seed's LocalDateTime rendered in UTC) or null when not reached.
+ * here. Times are ISO-8601 strings (the contract's LocalDateTime rendered in UTC) or null when not reached.
  */
 
 export const UpgradeInstanceViewSchema = Type.Object(
@@ -36,7 +36,7 @@ export const ValidationResultViewSchema = Type.Object(
 );
 export type ValidationResultView = Static<typeof ValidationResultViewSchema>;
 
-/** Seed 003 "RollbackInfo Structure", field names exactly. */
+/** docs/api-contract.md "RollbackInfo", field names exactly. */
 export const RollbackInfoSchema = Type.Object(
   {
     autoRollbackEnabled: Type.Boolean(),
@@ -94,7 +94,7 @@ export const UpgradeExecutionViewSchema = Type.Object(
 );
 export type UpgradeExecutionView = Static<typeof UpgradeExecutionViewSchema>;
 
-/** Seed 003 "ExecutionStatistics Structure". successRate is a percentage 0–100. */
+/** docs/api-contract.md "ExecutionStatistics". successRate is a percentage 0–100 of finished executions. */
 export const ExecutionStatisticsSchema = Type.Object(
   {
     componentId: Uuid(),

@@ -4,7 +4,7 @@ import { IsOptional, IsString, Length } from 'class-validator';
 export const INITIATED_BY_MAX = 255;
 export const REASON_MAX = 1000;
 
-/** Optional body of `POST /upgrades/:id/rollback` (the seed passes the reason as `?reason=`). */
+/** Optional body of `POST /upgrades/:id/rollback` (the contract passes the reason as `?reason=`, docs/api-contract.md). */
 export class RollbackBody {
   @ApiPropertyOptional({
     description: 'Who asks for the rollback (else the X-Initiated-By header, else "api")',

@@ -277,3 +277,43 @@ export function fuzzViolation(outcome: FuzzOutcome): string | null {
   }
   return null;
 }
+
+export interface FuzzCampaign {
+  /** The service's base URL; its OpenAPI document is read from `/api/docs-json`. */
+  baseUrl: string;
+  /** Real ids, so that some requests reach real rows. */
+  fixtures: readonly string[];
+  /** Bearer tokens to send; `undefined` sends none. */
+  tokens: readonly (string | undefined)[];
+  /** Leaves operations out (e.g. the probes). */
+  include?: (operation: FuzzOperation) => boolean;
+  numRuns: number;
+  seed: number;
+}
+
+/**
+ * Sends `numRuns` generated requests and fails on the first violation (fast-check shrinks it to the
+ * smallest request that still breaks the promise). Answers how many operations the document had and
+ * how many requests got each status, so a suite can check the generator reached past the gate.
+ */
+export async function runFuzzCampaign(
+  campaign: FuzzCampaign,
+): Promise<{ operations: number; count: (predicate: (status: number) => boolean) => number }> {
+  const doc = (await (await fetch(`${campaign.baseUrl}/api/docs-json`)).json()) as OpenApiDocument;
+  const operations = fuzzOperations(doc).filter(campaign.include ?? (() => true));
+  const statuses = new Map<number, number>();
+  await fc.assert(
+    fc.asyncProperty(fuzzRequest(doc, operations, campaign.fixtures, campaign.tokens), async (request) => {
+      const outcome = await sendFuzzRequest(campaign.baseUrl, request);
+      statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
+      const violation = fuzzViolation(outcome);
+      if (violation !== null) throw new Error(`${request.method} ${request.url}: ${violation}`);
+    }),
+    { numRuns: campaign.numRuns, seed: campaign.seed },
+  );
+  return {
+    operations: operations.length,
+    count: (predicate) =>
+      [...statuses].filter(([status]) => predicate(status)).reduce((sum, [, n]) => sum + n, 0),
+  };
+}

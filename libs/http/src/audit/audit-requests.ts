@@ -117,6 +117,6 @@ export function acceptedRequestId(header: string | string[] | undefined): string
  */
 function bounded(value: string | null, max: number): string | null {
   if (value === null) return null;
-  const storable = value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value;
+  const storable = value.replaceAll('\u0000', '\uFFFD');
   return storable.length <= max ? storable : storable.slice(0, max);
 }

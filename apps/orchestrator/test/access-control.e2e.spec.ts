@@ -89,6 +89,19 @@ describe('orchestrator access control (e2e)', () => {
 
   const auditRows = async () =>
     Number((await pg.query<{ n: string }>('SELECT count(*) AS n FROM orchestrator.audit_log')).rows[0]?.n);
+  /**
+   * The count once earlier requests' records have landed (they are written as each response finishes,
+   * so the fixtures' last record may still be on its way): two reads 300 ms apart agree.
+   */
+  const settledAuditRows = async () => {
+    let previous = await auditRows();
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const current = await auditRows();
+      if (current === previous) return current;
+      previous = current;
+    }
+  };
   /** The audit log grew by exactly `expected` records (they are written as each response finishes). */
   const audited = async (since: number, expected: number) => {
     await eventually(async () => ((await auditRows()) - since >= expected ? true : undefined), {
@@ -125,7 +138,7 @@ describe('orchestrator access control (e2e)', () => {
 
   it('refuses bad or missing credentials with 401 on every non-public route, writes nothing, and audits each', async () => {
     const before = await snapshot(pg);
-    const auditedBefore = await auditRows();
+    const auditedBefore = await settledAuditRows();
     let refused = 0;
     for (const route of routes()) {
       if (RULES[route.key] === 'public') continue;
@@ -175,7 +188,7 @@ describe('orchestrator access control (e2e)', () => {
   });
 
   it('lets the least role each rule names through, and an admin everywhere; one audit record per mutating request', async () => {
-    const auditedBefore = await auditRows();
+    const auditedBefore = await settledAuditRows();
     let mutations = 0;
     for (const route of routes()) {
       const needed = RULES[route.key];

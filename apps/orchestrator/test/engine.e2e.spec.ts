@@ -168,6 +168,17 @@ describe('orchestrator engine (e2e)', () => {
     expect(done.rollbackInfo?.rollbackInitiatedBy).toBe('system:auto-rollback');
     expect(done.rollbackInfo?.rollbackReason).toMatch(/canary health check failed/);
     expect(done.rollbackInfo?.rolledBackInstances).toHaveLength(2);
+    // The status is read from Postgres; its events reach Kafka through the outbox relay a moment later.
+    const terminal = (kind: string) => kind === 'ExecutionStatusChanged';
+    await eventually(
+      () =>
+        stack.progress
+          .events(created.id)
+          .some((e) => terminal(e.data.kind) && 'to' in e.data && e.data.to === 'ROLLED_BACK')
+          ? true
+          : undefined,
+      { what: 'the ROLLED_BACK event on upgrade.progress' },
+    );
     const kinds = stack.progress.kinds(created.id);
     expect(kinds).toContain('RollbackStarted');
     expect(kinds).toContain('RollbackCompleted');

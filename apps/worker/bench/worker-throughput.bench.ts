@@ -4,6 +4,7 @@
  *   node -r @swc-node/register apps/worker/bench/worker-throughput.bench.ts [instances] [workers] [concurrency]
  */
 import 'reflect-metadata';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InstanceCommandType } from '@upshift/contracts';
 import { createTestRedis } from '@upshift/testing';
 import { startFleet } from '../../fleet-sim/src';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     const before = peer.results.length;
     const commands = fleet.instances.map((i) => buildCommand(fleet, i.name, type));
     await peer.sendMany(commands);
-    while (peer.results.length < before + commands.length) await new Promise((r) => setTimeout(r, 20));
+    while (peer.results.length < before + commands.length) await sleep(20);
     console.log(
       `${type}: ${commands.length} commands in ${((Date.now() - stepStart) / 1000).toFixed(2)} s → ${(commands.length / ((Date.now() - stepStart) / 1000)).toFixed(0)}/s`,
     );

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { CommandOutcome, InstanceCommandType, type InstanceCommandResult } from '@upshift/contracts';
 import { createTestRedis, type TestRedis } from '@upshift/testing';
@@ -66,7 +67,7 @@ describe('instance leases with stored results', () => {
     const held = (await other.tryAcquire('i-3')) as InstanceLease;
     const waits: (string | null)[] = [];
     const waiting = leases.acquire('i-3', { storedKey: results.key('c-3'), onWait: (h) => waits.push(h) });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await sleep(150);
     // The holder finishes this very command: the waiter gets its result, not a second run.
     await held.release(results.entry(result('c-3')));
     const outcome = await waiting;

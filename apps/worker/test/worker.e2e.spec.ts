@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandOutcome, ConsumerGroups, InstanceCommandType, Topics } from '@upshift/contracts';
 import { createTestRedis, eventually, type TestRedis } from '@upshift/testing';
 import { startFleet, type Fleet } from '../../fleet-sim/src';
@@ -232,7 +233,7 @@ describe('worker against the embedded broker, Redis and a simulated fleet', () =
       expect(held).not.toBeNull();
       const drain = buildCommand(fleet, 'sim-0009', InstanceCommandType.DRAIN);
       await peer.send(drain);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await sleep(1500);
       expect(peer.resultsFor(drain.commandId)).toHaveLength(0);
       expect(fleet.instance('sim-0009').draining).toBe(false);
       await held?.release();

@@ -64,6 +64,8 @@ describe('@upshift/domain public API', () => {
         'rollbackRoute',
         // statistics
         'computeStatistics',
+        'statisticsFromTallies',
+        'tallyOutcomes',
         // channels, upgrade-path
         'channelSees',
         'visibleChannels',

@@ -1,6 +1,6 @@
 import { ExecutionStatus } from '@upshift/contracts';
 import fc from 'fast-check';
-import { computeStatistics } from './statistics';
+import { computeStatistics, statisticsFromTallies, tallyOutcomes } from './statistics';
 import type { ExecutionOutcome } from './statistics';
 
 /**
@@ -80,6 +80,37 @@ describe('computeStatistics (properties)', () => {
           .filter((seconds) => seconds >= 0);
         const expected = durations.length === 0 ? 0 : durations.reduce((a, b) => a + b, 0) / durations.length;
         expect(computeStatistics('c1', executions).averageDurationSeconds).toBeCloseTo(expected, 6);
+      }),
+    );
+  });
+});
+
+describe('statistics from tallies', () => {
+  const outcome = fc.record({
+    status: fc.constantFrom(...Object.values(ExecutionStatus)),
+    startedAt: fc.option(
+      fc.integer({ min: 0, max: 1_000_000 }).map((s) => new Date(s * 1000)),
+      { nil: null },
+    ),
+    completedAt: fc.option(
+      fc.integer({ min: 0, max: 1_000_000 }).map((s) => new Date(s * 1000)),
+      { nil: null },
+    ),
+  });
+
+  it('tallies, in any grouping a store may return, give the statistics of the executions they count', () => {
+    fc.assert(
+      fc.property(fc.array(outcome, { maxLength: 40 }), fc.boolean(), (executions, reverse) => {
+        const tallies = tallyOutcomes(executions);
+        const fromTallies = statisticsFromTallies('c', reverse ? [...tallies].reverse() : tallies);
+        const direct = computeStatistics('c', executions);
+        expect(fromTallies.totalExecutions).toBe(executions.length);
+        expect(fromTallies).toEqual({
+          ...direct,
+          averageDurationSeconds: expect.closeTo(direct.averageDurationSeconds, 6),
+        });
+        expect(tallies.reduce((n, t) => n + t.executions, 0)).toBe(executions.length);
+        expect(new Set(tallies.map((t) => t.status)).size).toBe(tallies.length);
       }),
     );
   });

@@ -6,7 +6,10 @@ import type { Kafka, Producer, TopicMessages } from 'kafkajs';
 import { createOrderedProducer } from './kafka';
 import { defaultLogger } from './logger';
 import type { Logger } from './logger';
-import { outboxChannel, quoteSchema } from './sql';
+import { OutboxHousekeeping } from './outbox-housekeeping';
+import { OutboxLeadership } from './outbox-leadership';
+import { OutboxWakeup } from './outbox-wakeup';
+import { quoteSchema } from './sql';
 
 export interface OutboxRelayOptions {
   /** The service schema whose `outbox` table this relay publishes. */
@@ -94,14 +97,12 @@ export function splitByBytes<R extends { payload: string }>(
   return requests;
 }
 
-/** Advisory-lock key namespace: one lock per schema, the same in every process. */
-const lockName = (schema: string) => `upshift.outbox-relay:${schema}`;
 const LAG_MEASURE_INTERVAL_MS = 1_000;
-const PRUNE_INTERVAL_MS = 60_000;
-const PRUNE_BATCH = 5_000;
 
 /**
- * Publishes `<schema>.outbox` to Kafka in id order and marks rows published (ADR 0021).
+ * Publishes `<schema>.outbox` to Kafka in id order and marks rows published (ADR 0021). It composes
+ * the leadership session (`OutboxLeadership`), the waits between passes (`OutboxWakeup`) and the
+ * pruning of old rows (`OutboxHousekeeping`); the publishing itself is here.
  *
  * - Leadership: a session-level `pg_try_advisory_lock`; only the holder publishes, others retry every
  *   `leaderRetryMs`. If the session dies, Postgres releases the lock and a standby takes over.
@@ -110,7 +111,8 @@ const PRUNE_BATCH = 5_000;
  *   are selected afresh each time (no high-water mark), so a transaction that commits a lower id late
  *   is still published.
  * - Delivery is at least once: a crash between Kafka's ack and the UPDATE republishes that chunk, and
- *   consumers dedupe by envelope id (`markProcessed`).
+ *   consumers dedupe by a natural key (the orchestrator by command id, ADR 0042; progress consumers by
+ *   `sequence`).
  */
 export class OutboxRelay {
   private readonly schema: string;
@@ -119,22 +121,17 @@ export class OutboxRelay {
   private readonly chunkSize: number;
   private readonly pollIntervalMs: number;
   private readonly leaderRetryMs: number;
-  private readonly retentionMs: number;
   private readonly maxBackoffMs: number;
   private readonly maxRequestBytes: number;
   private readonly compressAboveBytes: number;
+  private readonly leadership: OutboxLeadership;
+  private readonly wakeup = new OutboxWakeup();
+  private readonly housekeeping: OutboxHousekeeping;
 
-  private client: Client | null = null;
-  private clientBroken = false;
   private producer: Producer | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
-  private leader = false;
-  private wakeWaiter: (() => void) | null = null;
-  private wakePending = false;
-  private stopSignal = new AbortController();
   private lastLagMeasure = 0;
-  private lastPrune = 0;
   private readonly stats: Omit<OutboxRelayMetrics, 'schema' | 'leader'> = {
     published: 0,
     chunks: 0,
@@ -155,18 +152,28 @@ export class OutboxRelay {
     this.chunkSize = options.chunkSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.leaderRetryMs = options.leaderRetryMs ?? 2_000;
-    this.retentionMs = options.retentionMs ?? 24 * 60 * 60 * 1_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 5_000;
     this.maxRequestBytes = options.maxRequestBytes ?? 900_000;
     this.compressAboveBytes = options.compressAboveBytes ?? this.maxRequestBytes;
+    this.leadership = new OutboxLeadership({
+      schema: options.schema,
+      connection: options.connection,
+      logger: this.logger,
+      onNotification: () => this.wakeup.wake(),
+    });
+    this.housekeeping = new OutboxHousekeeping(
+      this.table,
+      options.retentionMs ?? 24 * 60 * 60 * 1_000,
+      this.logger,
+    );
   }
 
   get isLeader(): boolean {
-    return this.leader;
+    return this.leadership.isLeader;
   }
 
   metrics(): OutboxRelayMetrics {
-    return { schema: this.schema, leader: this.leader, ...this.stats };
+    return { schema: this.schema, leader: this.leadership.isLeader, ...this.stats };
   }
 
   /**
@@ -176,7 +183,7 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.stopSignal = new AbortController();
+    this.wakeup.restart();
     const firstAttempt = new Promise<void>((resolve) => {
       this.loop = this.run(resolve);
     });
@@ -187,12 +194,11 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.stopSignal.abort();
-    this.wake();
+    this.wakeup.stop();
     await this.loop;
     this.loop = null;
     await this.releaseLeadership('stopped');
-    await this.closeClient();
+    await this.leadership.close();
   }
 
   /**
@@ -210,7 +216,7 @@ export class OutboxRelay {
       if (upTo === null || upTo === undefined) return;
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        this.wake();
+        this.wakeup.wake();
         const pending = await probe.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM ${this.table} WHERE published_at IS NULL AND id <= $1`,
           [upTo],
@@ -220,7 +226,7 @@ export class OutboxRelay {
         if (Date.now() > deadline) {
           throw new Error(
             `outbox ${this.schema}: ${n} rows up to id ${upTo} still unpublished after ${timeoutMs} ms ` +
-              `(leader here: ${this.leader}; check the relay logs for Kafka or Postgres errors)`,
+              `(leader here: ${this.leadership.isLeader}; check the relay logs for Kafka or Postgres errors)`,
           );
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -241,82 +247,33 @@ export class OutboxRelay {
     };
     while (this.running) {
       try {
-        await this.ensureClient();
-        if (!this.leader) await this.tryBecomeLeader();
+        await this.leadership.session();
+        if (!this.leadership.isLeader) await this.leadership.tryAcquire();
         markStarted();
-        if (!this.leader) {
-          await this.sleep(this.leaderRetryMs);
+        if (!this.leadership.isLeader) {
+          await this.wakeup.sleep(this.leaderRetryMs);
           continue;
         }
         await this.publishPass();
         backoffMs = 100;
         await this.measureLag();
-        await this.prunePublished();
-        await this.waitForWork(this.pollIntervalMs);
+        await this.housekeeping.pruneIfDue(await this.leadership.session());
+        await this.wakeup.waitForWork(this.pollIntervalMs);
       } catch (error) {
         markStarted();
         this.stats.errors += 1;
         this.logger.warn({ err: error, backoffMs }, 'outbox relay cycle failed; retrying');
         await this.recoverFrom(error);
-        await this.sleep(backoffMs);
+        await this.wakeup.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, this.maxBackoffMs);
       }
     }
     markStarted();
   }
 
-  private async ensureClient(): Promise<Client> {
-    if (this.client && !this.clientBroken) return this.client;
-    await this.closeClient();
-    const client = new Client(this.options.connection);
-    this.clientBroken = false;
-    client.on('error', (error) => {
-      // The session is gone, and with it the advisory lock: stop acting as leader at once.
-      this.clientBroken = true;
-      if (this.leader) this.logger.warn({ err: error }, 'lost the Postgres session; leadership released');
-      this.leader = false;
-    });
-    client.on('notification', () => this.wake());
-    await client.connect();
-    this.client = client;
-    return client;
-  }
-
-  private async closeClient(): Promise<void> {
-    const client = this.client;
-    this.client = null;
-    this.leader = false;
-    if (client) await client.end().catch(() => undefined);
-  }
-
-  private async tryBecomeLeader(): Promise<void> {
-    const client = await this.ensureClient();
-    const { rows } = await client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
-      [lockName(this.schema)],
-    );
-    if (rows[0]?.locked !== true) return;
-    try {
-      // The producer connects lazily, with the first chunk: leadership does not wait for Kafka.
-      await client.query(`LISTEN "${outboxChannel(this.schema)}"`);
-    } catch (error) {
-      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockName(this.schema)]);
-      throw error;
-    }
-    this.leader = true;
-    this.logger.info({ event: 'relay.leader' }, 'outbox relay is the leader for its schema; publishing');
-  }
-
+  /** UNLISTEN and unlock (if leader), then drop the producer: a follower keeps no Kafka connection. */
   private async releaseLeadership(reason: string): Promise<void> {
-    const wasLeader = this.leader;
-    this.leader = false;
-    const client = this.client;
-    if (wasLeader && client && !this.clientBroken) {
-      await client.query(`UNLISTEN "${outboxChannel(this.schema)}"`).catch(() => undefined);
-      await client
-        .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockName(this.schema)])
-        .catch(() => undefined);
-    }
+    const wasLeader = await this.leadership.release();
     await this.closeProducer();
     if (wasLeader) this.logger.info({ event: 'relay.follower', reason }, 'outbox relay released leadership');
   }
@@ -370,7 +327,7 @@ export class OutboxRelay {
   }
 
   private async readChunk(afterId: string | null): Promise<OutboxRow[]> {
-    const client = await this.ensureClient();
+    const client = await this.leadership.session();
     const { rows } = await client.query<OutboxRow>(
       // Order by the bigint column, qualified: a bare `id` would sort by the text alias below.
       `SELECT o.id::text AS id, o.topic, o.message_key, o.headers, o.payload::text AS payload,
@@ -397,11 +354,13 @@ export class OutboxRelay {
         });
         await acked(request);
       } catch (error) {
-        const oversized = request.length === 1 && (request[0]?.payload.length ?? 0) > this.maxRequestBytes;
+        // `bytes` is what splitByBytes counted (UTF-8 bytes, as they go on the wire): judging the row by
+        // its characters instead would miss a row of multi-byte text that the split sent on its own.
+        const oversized = request.length === 1 && bytes > this.maxRequestBytes;
         if (oversized) {
           // Skipping it would break the order; it blocks the outbox until an operator acts.
           this.logger.error(
-            { event: 'relay.oversized', id: request[0]?.id, bytes: request[0]?.payload.length },
+            { event: 'relay.oversized', id: request[0]?.id, bytes },
             'an outbox row is larger than the broker accepts; raise message.max.bytes or delete the row',
           );
         }
@@ -427,7 +386,7 @@ export class OutboxRelay {
   }
 
   private async markPublished(rows: OutboxRow[]): Promise<void> {
-    const client = await this.ensureClient();
+    const client = await this.leadership.session();
     await client.query(`UPDATE ${this.table} SET published_at = now() WHERE id = ANY($1::bigint[])`, [
       rows.map((r) => r.id),
     ]);
@@ -458,7 +417,7 @@ export class OutboxRelay {
   private async measureLag(force = false): Promise<void> {
     if (!force && Date.now() - this.lastLagMeasure < LAG_MEASURE_INTERVAL_MS) return;
     this.lastLagMeasure = Date.now();
-    const client = await this.ensureClient();
+    const client = await this.leadership.session();
     const { rows } = await client.query<{ n: number; age_ms: number | null }>(
       `SELECT count(*)::int AS n,
               (extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::float8 AS age_ms
@@ -468,23 +427,6 @@ export class OutboxRelay {
     this.stats.oldestPendingAgeMs = Math.round(rows[0]?.age_ms ?? 0);
   }
 
-  private async prunePublished(): Promise<void> {
-    if (this.retentionMs <= 0 || Date.now() - this.lastPrune < PRUNE_INTERVAL_MS) return;
-    this.lastPrune = Date.now();
-    const client = await this.ensureClient();
-    const result = await client.query(
-      `DELETE FROM ${this.table} WHERE id IN (
-         SELECT id FROM ${this.table}
-          WHERE published_at IS NOT NULL
-            AND published_at < now() - make_interval(secs => $1::double precision / 1000)
-          LIMIT $2)`,
-      [this.retentionMs, PRUNE_BATCH],
-    );
-    if ((result.rowCount ?? 0) > 0) {
-      this.logger.info({ event: 'relay.pruned', rows: result.rowCount }, 'deleted old published outbox rows');
-    }
-  }
-
   /**
    * After a failure: a Kafka error leaves the idempotent producer's sequence state unknown, so it is
    * replaced; a Postgres error may have killed the session (and the lock with it), so leadership is
@@ -492,59 +434,6 @@ export class OutboxRelay {
    */
   private async recoverFrom(_error: unknown): Promise<void> {
     await this.closeProducer();
-    if (this.clientBroken || !this.client) {
-      this.leader = false;
-      await this.closeClient();
-      return;
-    }
-    try {
-      await this.client.query('SELECT 1');
-    } catch {
-      this.leader = false;
-      await this.closeClient();
-    }
-  }
-
-  private wake(): void {
-    const waiter = this.wakeWaiter;
-    if (waiter) {
-      this.wakeWaiter = null;
-      waiter();
-    } else {
-      this.wakePending = true;
-    }
-  }
-
-  /** Waits for a NOTIFY, a flush, stop() or the poll interval, whichever comes first. */
-  private waitForWork(ms: number): Promise<void> {
-    if (this.wakePending || !this.running) {
-      this.wakePending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        if (this.wakeWaiter === done) this.wakeWaiter = null;
-        this.wakePending = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeWaiter = done;
-    });
-  }
-
-  /** Sleeps for back-off or standby; only stop() cuts it short, notifications do not. */
-  private sleep(ms: number): Promise<void> {
-    const signal = this.stopSignal.signal;
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', finish);
-        resolve();
-      };
-      const timer = setTimeout(finish, ms);
-      signal.addEventListener('abort', finish);
-    });
+    await this.leadership.dropIfDead();
   }
 }

@@ -25,23 +25,3 @@ CREATE INDEX IF NOT EXISTS outbox_published_at_idx ON ${s}.outbox (published_at)
 export function dropOutboxTableSql(schema: string): string {
   return `DROP TABLE IF EXISTS ${quoteSchema(schema)}.outbox;`;
 }
-
-/**
- * DDL of the consumer-side dedupe table: one row per envelope id processed, written in the same
- * transaction as the state change the message caused.
- */
-export function processedMessagesTableSql(schema: string): string {
-  const s = quoteSchema(schema);
-  return `
-CREATE SCHEMA IF NOT EXISTS ${s};
-CREATE TABLE IF NOT EXISTS ${s}.processed_messages (
-  message_id text PRIMARY KEY,
-  processed_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS processed_messages_processed_at_idx ON ${s}.processed_messages (processed_at);
-`.trim();
-}
-
-export function dropProcessedMessagesTableSql(schema: string): string {
-  return `DROP TABLE IF EXISTS ${quoteSchema(schema)}.processed_messages;`;
-}

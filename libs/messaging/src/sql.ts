@@ -7,15 +7,6 @@ export interface SqlExecutor {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;
 }
 
-/** Rows of a query result from either TypeORM (`rows[]`) or node-postgres (`{ rows }`). */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  if (result !== null && typeof result === 'object' && Array.isArray((result as { rows?: unknown }).rows)) {
-    return (result as { rows: T[] }).rows;
-  }
-  return [];
-}
-
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**

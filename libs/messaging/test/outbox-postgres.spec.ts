@@ -7,17 +7,7 @@ import type { OutboundMessage } from '@upshift/contracts';
 import { createTestDatabase, eventually } from '@upshift/testing';
 import type { TestDatabase } from '@upshift/testing';
 import pino from 'pino';
-import {
-  OutboxRelay,
-  createKafka,
-  enqueueOutbox,
-  markProcessed,
-  outboxChannel,
-  outboxTableSql,
-  processedMessagesTableSql,
-  pruneProcessedMessages,
-  quoteSchema,
-} from '../src';
+import { OutboxRelay, createKafka, enqueueOutbox, outboxChannel, outboxTableSql, quoteSchema } from '../src';
 
 const SCHEMA = 'svc';
 const silent = pino({ level: 'silent' });
@@ -31,7 +21,7 @@ function progress(executionId: string, sequence: number): OutboundMessage {
   });
 }
 
-describe('outbox and processed-messages tables (PostgreSQL)', () => {
+describe('outbox table (PostgreSQL)', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
   let listener: Client;
@@ -44,7 +34,6 @@ describe('outbox and processed-messages tables (PostgreSQL)', () => {
     // Twice: migrations may run the DDL again.
     for (let i = 0; i < 2; i += 1) {
       await dataSource.query(outboxTableSql(SCHEMA));
-      await dataSource.query(processedMessagesTableSql(SCHEMA));
     }
     listener = new Client({ connectionString: db.url });
     await listener.connect();
@@ -59,7 +48,7 @@ describe('outbox and processed-messages tables (PostgreSQL)', () => {
   });
 
   beforeEach(async () => {
-    await dataSource.query(`TRUNCATE ${SCHEMA}.outbox, ${SCHEMA}.processed_messages`);
+    await dataSource.query(`TRUNCATE ${SCHEMA}.outbox`);
     notifications.length = 0;
   });
 
@@ -143,48 +132,16 @@ describe('outbox and processed-messages tables (PostgreSQL)', () => {
     expect(row?.headers).toEqual({ traceparent: '00-abc-def-01' });
   });
 
-  it('marks a message processed once: the second time answers false', async () => {
-    const id = randomUUID();
-    expect(await dataSource.transaction((m) => markProcessed(m, SCHEMA, id))).toBe(true);
-    expect(await dataSource.transaction((m) => markProcessed(m, SCHEMA, id))).toBe(false);
-    expect(await markProcessed(dataSource.manager, SCHEMA, randomUUID())).toBe(true);
-  });
-
-  it('forgets the mark when the transaction that made it rolls back', async () => {
-    const id = randomUUID();
-    await expect(
-      dataSource.transaction(async (manager) => {
-        expect(await markProcessed(manager, SCHEMA, id)).toBe(true);
-        throw new Error('handler failed');
-      }),
-    ).rejects.toThrow('handler failed');
-    expect(await dataSource.transaction((m) => markProcessed(m, SCHEMA, id))).toBe(true);
-  });
-
-  it('works with a plain node-postgres client too', async () => {
+  it('enqueues through a plain node-postgres client too', async () => {
     const client = new Client({ connectionString: db.url });
     await client.connect();
     try {
-      const id = randomUUID();
-      expect(await markProcessed(client, SCHEMA, id)).toBe(true);
-      expect(await markProcessed(client, SCHEMA, id)).toBe(false);
       await enqueueOutbox(client, SCHEMA, [progress(randomUUID(), 1)]);
       const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox`);
       expect(rows[0]?.n).toBe(1);
     } finally {
       await client.end();
     }
-  });
-
-  it('prunes processed ids older than the retention', async () => {
-    await markProcessed(dataSource.manager, SCHEMA, 'old');
-    await dataSource.query(
-      `UPDATE ${SCHEMA}.processed_messages SET processed_at = now() - interval '2 hours' WHERE message_id = 'old'`,
-    );
-    await markProcessed(dataSource.manager, SCHEMA, 'new');
-    expect(await pruneProcessedMessages(dataSource.manager, SCHEMA, 60 * 60 * 1000)).toBe(1);
-    expect(await markProcessed(dataSource.manager, SCHEMA, 'old')).toBe(true);
-    expect(await markProcessed(dataSource.manager, SCHEMA, 'new')).toBe(false);
   });
 
   it('elects one relay per schema through the advisory lock, and a standby takes over', async () => {
@@ -227,7 +184,10 @@ describe('outbox and processed-messages tables (PostgreSQL)', () => {
     try {
       expect(relay.isLeader).toBe(true);
       await dataSource.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`,
+        // Only this test's database: other suites running in parallel hold advisory locks too.
+        `SELECT pg_terminate_backend(pid) FROM pg_locks
+          WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       );
       await eventually(() => (relay.metrics().errors > 0 || !relay.isLeader ? true : undefined), {
         what: 'the relay to notice its lost session',

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { randomUUID } from 'crypto';
+import { randomBytes, randomUUID } from 'crypto';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
@@ -8,29 +8,23 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import pino from 'pino';
 import {
   DeadLetterSchema,
-  InstanceCommandResultSchema,
   ProgressEventSchema,
   Topics,
   parseEnvelope,
   progressMessage,
-  resultMessage,
 } from '@upshift/contracts';
-import type { InstanceCommandResult, OutboundMessage } from '@upshift/contracts';
+import type { OutboundMessage } from '@upshift/contracts';
 import { startBroker } from '@upshift/kafka-broker';
 import type { RunningBroker } from '@upshift/kafka-broker';
 import { createTestDatabase, eventually } from '@upshift/testing';
 import type { TestDatabase } from '@upshift/testing';
 import {
-  IdempotentConsumer,
   OutboxRelay,
-  PermanentMessageError,
-  checkKafka,
   createKafka,
   createOrderedProducer,
   enqueueOutbox,
   ensureTopics,
   outboxTableSql,
-  processedMessagesTableSql,
   sendToDlq,
 } from '../src';
 import type { OutboxRelayOptions } from '../src';
@@ -117,8 +111,6 @@ describe('OutboxRelay and consumers against the embedded broker', () => {
     dataSource = new DataSource({ type: 'postgres', url: db.url, entities: [] });
     await dataSource.initialize();
     await dataSource.query(outboxTableSql(SCHEMA));
-    await dataSource.query(processedMessagesTableSql(SCHEMA));
-    await dataSource.query(`CREATE TABLE ${SCHEMA}.applied (command_id uuid, envelope_id uuid)`);
     dataDir = mkdtempSync(path.join(tmpdir(), 'upshift-messaging-'));
     broker = await startBroker({ port: 0, dataDir });
     kafka = createKafka({
@@ -142,19 +134,6 @@ describe('OutboxRelay and consumers against the embedded broker', () => {
   beforeEach(async () => {
     // Each test starts from an empty outbox; earlier tests' messages stay on the topic and are filtered.
     await dataSource.query(`DELETE FROM ${SCHEMA}.outbox`);
-  });
-
-  it('reports the cluster as up, and a missing broker as down within the timeout', async () => {
-    expect(await checkKafka(kafka)).toMatchObject({ status: 'up', brokers: 1 });
-    const nowhere = createKafka({
-      clientId: 'nowhere',
-      brokers: ['127.0.0.1:1'],
-      logger: silent,
-      retry: { retries: 0 },
-    });
-    const health = await checkKafka(nowhere, { timeoutMs: 1_000 });
-    expect(health.status).toBe('down');
-    expect(health.latencyMs).toBeLessThan(5_000);
   });
 
   it('publishes in id order: every execution sees its sequence 1..n in order, keyed by execution', async () => {
@@ -301,6 +280,52 @@ describe('OutboxRelay and consumers against the embedded broker', () => {
     await r.stop();
   });
 
+  it('judges a row by its UTF-8 bytes, not its characters: multi-byte text the broker refuses is reported', async () => {
+    // 800,000 random CJK characters (3 bytes each in UTF-8): fewer characters than maxRequestBytes
+    // (900,000) but 2.4 MB on the wire, and random text stays above the broker's 1 MiB even gzipped.
+    const random = randomBytes(800_000 * 2);
+    const text = Array.from({ length: 800_000 }, (_, i) =>
+      String.fromCharCode(0x4e00 + (random.readUInt16LE(i * 2) % 20_992)),
+    ).join('');
+    const reports: Record<string, unknown>[] = [];
+    const capture = pino(
+      { level: 'error' },
+      { write: (line: string) => void reports.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    await dataSource.transaction((manager) =>
+      enqueueOutbox(manager, SCHEMA, [
+        progressMessage({
+          executionId: randomUUID(),
+          tenantId: 't1',
+          sequence: 1,
+          data: { kind: 'TranscriptLine', line: text },
+        }),
+      ]),
+    );
+    const [row] = await dataSource.query<{ id: string; chars: number; bytes: number }[]>(
+      `SELECT id::text AS id, char_length(payload::text) AS chars, octet_length(payload::text) AS bytes
+         FROM ${SCHEMA}.outbox`,
+    );
+    expect(row?.chars).toBeLessThan(900_000);
+    expect(row?.bytes).toBeGreaterThan(900_000);
+
+    const r = relay({ logger: capture, maxBackoffMs: 500 });
+    await r.start();
+    const report = await eventually(() => reports.find((entry) => entry['event'] === 'relay.oversized'), {
+      timeoutMs: 15_000,
+      what: 'the relay.oversized report',
+    });
+    expect(report).toMatchObject({ id: row?.id, bytes: row?.bytes });
+    await r.stop();
+    // It blocks the outbox, as ADR 0025 says; nothing was published or marked.
+    expect(r.metrics()).toMatchObject({ published: 0 });
+    expect(r.metrics().errors).toBeGreaterThan(0);
+    const [still] = await dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE published_at IS NULL`,
+    );
+    expect(still?.n).toBe(1);
+  });
+
   it('with two relays on one schema, only the leader publishes; the other takes over when it stops', async () => {
     const a = relay({ chunkSize: 20 });
     const b = relay({ chunkSize: 20 });
@@ -352,23 +377,6 @@ describe('OutboxRelay and consumers against the embedded broker', () => {
       await producer.disconnect();
     });
 
-    function result(executionId: string): InstanceCommandResult {
-      return {
-        commandId: randomUUID(),
-        executionId,
-        tenantId: 't1',
-        instanceId: randomUUID(),
-        type: 'UPGRADE' as InstanceCommandResult['type'],
-        outcome: 'SUCCEEDED' as InstanceCommandResult['outcome'],
-        reason: null,
-        observedVersion: '2.0.0',
-        startedAt: new Date().toISOString(),
-        finishedAt: new Date().toISOString(),
-        durationMs: 3,
-        workerId: 'w1',
-      };
-    }
-
     it('sends unusable messages to upgrade.dlq with the error and the original bytes', async () => {
       const key = randomUUID();
       const letter = await sendToDlq(producer, {
@@ -394,70 +402,5 @@ describe('OutboxRelay and consumers against the embedded broker', () => {
         error: { name: 'Error', message: 'boom' },
       });
     });
-
-    it('IdempotentConsumer applies each envelope once and parks bad messages on the DLQ', async () => {
-      const executionId = randomUUID();
-      const good = resultMessage(result(executionId));
-      const other = resultMessage(result(executionId));
-      const refused = resultMessage(result(executionId));
-      const consumer = new IdempotentConsumer({
-        kafka,
-        groupId: `orchestrator-test-${randomUUID()}`,
-        topics: [Topics.RESULTS],
-        dataSchema: InstanceCommandResultSchema,
-        schema: SCHEMA,
-        transaction: (work) => dataSource.transaction(work),
-        source: '/upshift/orchestrator',
-        logger: silent,
-        fromBeginning: true,
-        consumerConfig: { maxWaitTimeInMs: 100 },
-        handle: async (envelope, manager) => {
-          if (envelope.id === refused.value.id) throw new PermanentMessageError('command is unknown');
-          await manager.query(`INSERT INTO ${SCHEMA}.applied (command_id, envelope_id) VALUES ($1, $2)`, [
-            envelope.data.commandId,
-            envelope.id,
-          ]);
-        },
-      });
-      const send = (value: string) =>
-        producer.send({ topic: Topics.RESULTS, messages: [{ key: executionId, value }] });
-      await send(JSON.stringify(good.value));
-      await send(JSON.stringify(good.value)); // redelivered: same envelope id
-      await send('{"specversion":"1.0"'); // not JSON
-      await send(JSON.stringify({ ...other.value, data: { ...other.value.data, outcome: 'MAYBE' } })); // bad payload
-      await send(JSON.stringify(refused.value));
-      await send(JSON.stringify(other.value));
-      await consumer.start();
-      try {
-        await eventually(
-          () => {
-            const m = consumer.metrics();
-            return m.processed + m.duplicates + m.deadLettered >= 6 ? m : undefined;
-          },
-          { timeoutMs: 20_000, what: 'six results consumed' },
-        );
-        expect(consumer.metrics()).toMatchObject({ processed: 2, duplicates: 1, deadLettered: 3 });
-        const applied = await dataSource.query<{ envelope_id: string }[]>(
-          `SELECT envelope_id FROM ${SCHEMA}.applied ORDER BY envelope_id`,
-        );
-        expect(applied.map((r) => r.envelope_id).sort()).toEqual([good.value.id, other.value.id].sort());
-        const letters = await eventually(
-          () => {
-            const mine = dlqSeen.filter((m) => m.key?.toString() === executionId);
-            return mine.length >= 3 ? mine : undefined;
-          },
-          { what: 'three dead letters' },
-        );
-        const errors = letters.map((m) => parseEnvelope(m.value, DeadLetterSchema).data.error);
-        expect(errors.map((e) => e.name)).toEqual([
-          'InvalidMessageError',
-          'InvalidMessageError',
-          'PermanentMessageError',
-        ]);
-        expect(errors[1]?.problems.map((p) => p.path)).toContain('/data/outcome');
-      } finally {
-        await consumer.stop();
-      }
-    }, 40_000);
   });
 });

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { faultApplies, type FaultConfig } from '../fleet/faults';
 import { latencyFor, sampleLatency, type AgentOperation, type LatencyProfile } from '../fleet/latency';
 import type { RandomSource } from '../fleet/random';
@@ -386,7 +387,7 @@ export class SimulatedAgent {
 
   private async delay(operation: AgentOperation): Promise<void> {
     const ms = sampleLatency(latencyFor(this.env.latency(), operation), this.env.random);
-    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+    if (ms > 0) await sleep(ms);
   }
 
   private changed(): void {

@@ -24,7 +24,7 @@ export type TimerRequest =
  * same Postgres transaction by ExecutionStore: the execution row, the instance rows that changed,
  * progress events (numbered from the locked row's counter, so the sequence is gap-free), commands,
  * transcript lines and the snapshot. Side effects that must not happen unless the transaction commits
- * (timers, registry updates, waking the canary monitor) are queued in `after`.
+ * (timers, registry updates, waking the canary monitor) are requested here and run by PostCommitEffects.
  */
 export class ExecutionTransaction {
   readonly now = new Date();
@@ -34,7 +34,6 @@ export class ExecutionTransaction {
   readonly dirty = new Set<ExecutionInstanceEntity>();
   readonly timers: TimerRequest[] = [];
   readonly registrySync: RegistrySync[] = [];
-  readonly after: (() => void)[] = [];
   /** The instances by id; kept with the cached rows between transactions (ExecutionStore). */
   readonly byId: ReadonlyMap<string, ExecutionInstanceEntity>;
   /** Set when anything changed (the execution row is written). */
@@ -76,11 +75,6 @@ export class ExecutionTransaction {
   touch(instance: ExecutionInstanceEntity): void {
     this.dirty.add(instance);
     this.changed = true;
-  }
-
-  /** Asks for a snapshot even without an execution-level event (e.g. the first one, at creation). */
-  snapshot(): void {
-    this.snapshotDue = true;
   }
 
   /** Gives the instance a new pending command (superseding any earlier one) and queues it. */

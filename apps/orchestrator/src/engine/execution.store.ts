@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
@@ -37,7 +37,6 @@ interface CachedInstances {
  */
 @Injectable()
 export class ExecutionStore {
-  private readonly logger = new Logger(ExecutionStore.name);
   /**
    * The instance rows each recent transaction committed, keyed by execution and tagged with the
    * lease_version that commit wrote. Every write of execution_instance goes through this store and bumps
@@ -296,13 +295,5 @@ export class ExecutionStore {
       manager.getRepository(ValidationResultEntity).findBy({ executionId }),
     ]);
     return { execution, instances, validation };
-  }
-
-  get manager(): EntityManager {
-    return this.dataSource.manager;
-  }
-
-  get log(): Logger {
-    return this.logger;
   }
 }

@@ -54,13 +54,6 @@ export class PostCommitEffects {
     // One Redis round trip for all of them (a result batch arms hundreds of health-check deadlines).
     const tasks: Promise<void>[] = jobs.length > 0 ? [this.timers.addBulk(jobs)] : [];
     if (tx.canaryCheckNow) this.wakeup.due.next(executionId);
-    for (const fn of tx.after) {
-      try {
-        fn();
-      } catch (error) {
-        this.logger.error({ err: error, executionId }, 'post-commit hook failed');
-      }
-    }
     if (tasks.length > 0) {
       void Promise.all(tasks).catch((error: unknown) =>
         this.logger.error(

@@ -2,6 +2,7 @@ import { ExecutionTables1760000000000 } from './1760000000000-execution-tables';
 import { MessagingTables1760000000001 } from './1760000000001-messaging-tables';
 import { RegistrySync1760000000002 } from './1760000000002-registry-sync';
 import { AuditLog1760000000003 } from './1760000000003-audit-log';
+import { DropProcessedMessages1760000000004 } from './1760000000004-drop-processed-messages';
 
 /** Every migration, in order (listed explicitly so that bundling and SWC need no glob loading). */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   MessagingTables1760000000001,
   RegistrySync1760000000002,
   AuditLog1760000000003,
+  DropProcessedMessages1760000000004,
 ];

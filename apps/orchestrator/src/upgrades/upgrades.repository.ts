@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, MoreThan, Not } from 'typeorm';
 import { ExecutionStatus } from '@upshift/contracts';
+import type { OutcomeTally } from '@upshift/domain';
 import { ExecutionEntity, TranscriptLineEntity } from '../database/entities';
 
 const TERMINAL: ExecutionStatus[] = [
@@ -39,15 +40,33 @@ export class UpgradesRepository {
     return { rows, total };
   }
 
-  /** `tenants` limits the count to the caller's tenants (null: every tenant). */
-  forStatistics(
-    componentId: string,
-    tenants: readonly string[] | null,
-  ): Promise<Pick<ExecutionEntity, 'status' | 'startedAt' | 'completedAt'>[]> {
-    return this.executions.find({
-      select: { status: true, startedAt: true, completedAt: true },
-      where: tenants === null ? { componentId } : { componentId, tenantId: In([...tenants]) },
-    });
+  /**
+   * The component's executions tallied by status in one grouped query (at most one row per status), so
+   * the statistics never load an unbounded list. `tenants` limits them to the caller's tenants (null: all).
+   */
+  async statisticsTallies(componentId: string, tenants: readonly string[] | null): Promise<OutcomeTally[]> {
+    const timed = 'started_at IS NOT NULL AND completed_at IS NOT NULL AND completed_at >= started_at';
+    const rows: {
+      status: ExecutionStatus;
+      executions: number;
+      duration_seconds: number;
+      timed_executions: number;
+    }[] = await this.dataSource.query(
+      `SELECT status, count(*)::int AS executions,
+                coalesce(sum(extract(epoch FROM completed_at - started_at)) FILTER (WHERE ${timed}), 0)::float8
+                  AS duration_seconds,
+                count(*) FILTER (WHERE ${timed})::int AS timed_executions
+           FROM orchestrator.execution
+          WHERE component_id = $1 AND ($2::text[] IS NULL OR tenant_id = ANY($2::text[]))
+          GROUP BY status`,
+      [componentId, tenants === null ? null : [...tenants]],
+    );
+    return rows.map((row) => ({
+      status: row.status,
+      executions: row.executions,
+      durationSeconds: row.duration_seconds,
+      timedExecutions: row.timed_executions,
+    }));
   }
 
   /**

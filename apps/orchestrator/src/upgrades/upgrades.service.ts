@@ -6,8 +6,8 @@ import { ExecutionStatus, InstanceStatus, TENANT_ID_PATTERN, withDefaults } from
 import type { CreateUpgradeRequest, ExecutionStatistics, UpgradeExecutionView } from '@upshift/contracts';
 import {
   allowedOperations,
-  computeStatistics,
   isTerminal,
+  statisticsFromTallies,
   totalBatches,
   transitionExecution,
   operationEvent,
@@ -260,8 +260,8 @@ export class UpgradesService {
     if (!UUID.test(componentId) || (await this.registry.getComponent(componentId)) === null) {
       throw notFound('Component', componentId);
     }
-    const rows = await this.repository.forStatistics(componentId, tenantFilter(principal));
-    return computeStatistics(componentId, rows);
+    const tallies = await this.repository.statisticsTallies(componentId, tenantFilter(principal));
+    return statisticsFromTallies(componentId, tallies);
   }
 
   async transcript(

@@ -7,9 +7,17 @@ import {
 } from '@upshift/contracts';
 import type { Logger } from 'pino';
 import { AgentCallError, CallAbortedError, type AgentDriver, type AgentHealth } from '../agent/agent-driver';
-import { sleep } from '../lease/instance-lease';
+import { retry } from '../retry/retry';
+import { sleep } from '../retry/sleep';
 import { derivedCommandId } from './derived-command-id';
-import { withRetries, type RetryPolicy } from './retry';
+
+/** How transient agent errors are retried (WORKER_RETRY_*): full-jitter exponential backoff. */
+export interface AgentRetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
 
 /** What executing a command produced, and whether a redelivery may be answered from it. */
 export interface ExecutionReport {
@@ -39,7 +47,7 @@ interface StepOutcome {
 export class CommandExecutor {
   constructor(
     private readonly driver: AgentDriver,
-    private readonly retry: RetryPolicy,
+    private readonly retry: AgentRetryPolicy,
     private readonly workerId: string,
     private readonly logger: Logger,
   ) {}
@@ -206,7 +214,11 @@ export class CommandExecutor {
     call: () => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
-    return withRetries(call, this.retry, {
+    // The same commandId goes with every attempt, so an attempt that did reach the agent is not applied twice.
+    return retry(call, {
+      backoff: { baseDelayMs: this.retry.baseDelayMs, maxDelayMs: this.retry.maxDelayMs, jitter: 'full' },
+      maxAttempts: this.retry.maxAttempts,
+      retryable: (error) => error instanceof AgentCallError && error.transient,
       signal,
       onRetry: (attempt, error, delayMs) =>
         this.logger.warn(
@@ -216,7 +228,7 @@ export class CommandExecutor {
             operation,
             attempt,
             delayMs,
-            err: error.message,
+            err: error instanceof Error ? error.message : String(error),
           },
           'transient agent error, retrying',
         ),

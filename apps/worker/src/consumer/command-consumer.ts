@@ -11,14 +11,20 @@ import {
   type InstanceCommandResult,
 } from '@upshift/contracts';
 import { sendToDlq } from '@upshift/messaging';
+import { E_TIMEOUT, Semaphore, withTimeout, type SemaphoreInterface } from 'async-mutex';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { CallAbortedError } from '../agent/agent-driver';
 import type { CommandExecutor } from '../commands/command-executor';
 import type { ResultCache } from '../commands/result-cache';
-import { InstanceLease, sleep, type InstanceLeases } from '../lease/instance-lease';
+import { InstanceLease, type InstanceLeases } from '../lease/instance-lease';
+import { retry } from '../retry/retry';
+import { sleep } from '../retry/sleep';
 import type { BatchingPublisher } from './batching-publisher';
 import { PartitionOffsetTracker } from './offset-tracker';
+
+/** A batch waiting for admission wakes up this often to heartbeat and to notice a rebalance or a stop. */
+const ADMISSION_WAKE_MS = 1000;
 
 export interface CommandConsumerOptions {
   workerId: string;
@@ -65,10 +71,15 @@ export class CommandConsumer {
   private readonly chains = new Map<string, Promise<void>>();
   private trackers = new Map<number, PartitionOffsetTracker>();
   private generation = 0;
-  private admitted = 0;
-  private running = 0;
-  private readonly slotWaiters: (() => void)[] = [];
-  private readonly admissionWaiters: (() => void)[] = [];
+  /** Room for `maxAdmitted` commands, queued or running: fetching pauses while it is full. */
+  private readonly admitted: Semaphore;
+  /**
+   * The same room, waited for at most ADMISSION_WAKE_MS at a time. A wait that timed out stays queued in
+   * the semaphore and hands the room it later gets straight on, so no wake-up is lost (ADR 0062).
+   */
+  private readonly admission: SemaphoreInterface;
+  /** `concurrency` commands talk to agents at once; the other admitted ones wait here in order. */
+  private readonly slots: Semaphore;
   private readonly abort = new AbortController();
   private commitTimer: NodeJS.Timeout | null = null;
   private committing: Promise<void> = Promise.resolve();
@@ -79,6 +90,9 @@ export class CommandConsumer {
     private readonly options: CommandConsumerOptions,
   ) {
     this.topic = options.topic ?? Topics.COMMANDS;
+    this.admitted = new Semaphore(options.maxAdmitted);
+    this.admission = withTimeout(this.admitted, ADMISSION_WAKE_MS);
+    this.slots = new Semaphore(options.concurrency);
     // Every in-flight agent call listens on this one signal: thousands of listeners are expected.
     setMaxListeners(0, this.abort.signal);
     this.consumer = deps.kafka.consumer({
@@ -129,7 +143,7 @@ export class CommandConsumer {
     graceTimer.abort();
     if (first === 'timeout') {
       this.deps.logger.warn(
-        { inFlight: this.admitted },
+        { inFlight: this.inFlight },
         'grace period over: abandoning in-flight commands to other workers',
       );
       this.abort.abort();
@@ -140,8 +154,13 @@ export class CommandConsumer {
     await this.consumer.disconnect();
   }
 
+  /** Commands admitted and not settled yet. */
+  private get inFlight(): number {
+    return this.options.maxAdmitted - this.admitted.getValue();
+  }
+
   private async whenIdle(): Promise<void> {
-    while (this.admitted > 0) await sleep(20);
+    while (this.inFlight > 0) await sleep(20);
   }
 
   private async onBatch({
@@ -152,23 +171,44 @@ export class CommandConsumer {
     isStale,
   }: EachBatchPayload): Promise<void> {
     const generation = this.generation;
+    const wanted = () => isRunning() && !isStale() && !this.stopping;
     for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping) break;
-      while (this.admitted >= this.options.maxAdmitted) {
-        await new Promise<void>((resolve) => {
-          this.admissionWaiters.push(resolve);
-          setTimeout(resolve, 1000);
-        });
-        await heartbeat().catch(() => undefined);
-        if (!isRunning() || isStale() || this.stopping) return;
-      }
-      this.admit(batch.partition, message, generation);
+      if (!wanted()) break;
+      const release = await this.waitForAdmission(heartbeat, wanted);
+      if (release === null) return;
+      this.admit(batch.partition, message, generation, release);
       resolveOffset(message.offset);
     }
     await heartbeat().catch(() => undefined);
   }
 
-  private admit(partition: number, message: KafkaMessage, generation: number): void {
+  /**
+   * Waits for room among the admitted commands (backpressure), heartbeating at every wake-up so that a
+   * long wait does not cost the group membership. Returns the room's releaser, or null when the batch is
+   * no longer wanted (rebalance, stop).
+   */
+  private async waitForAdmission(
+    heartbeat: () => Promise<void>,
+    wanted: () => boolean,
+  ): Promise<SemaphoreInterface.Releaser | null> {
+    for (;;) {
+      try {
+        const [, release] = await this.admission.acquire();
+        return release;
+      } catch (error) {
+        if (error !== E_TIMEOUT) throw error;
+      }
+      await heartbeat().catch(() => undefined);
+      if (!wanted()) return null;
+    }
+  }
+
+  private admit(
+    partition: number,
+    message: KafkaMessage,
+    generation: number,
+    release: SemaphoreInterface.Releaser,
+  ): void {
     const offset = Number(message.offset);
     let tracker = this.trackers.get(partition);
     if (!tracker) {
@@ -176,7 +216,6 @@ export class CommandConsumer {
       this.trackers.set(partition, tracker);
     }
     tracker.add(offset);
-    this.admitted += 1;
 
     let command: InstanceCommand | null = null;
     let chainKey = message.key?.toString() ?? `partition-${partition}`;
@@ -186,7 +225,7 @@ export class CommandConsumer {
     } catch (error) {
       command = null;
       const work = this.deadLetter(partition, message, error);
-      this.settle(work, partition, offset, generation);
+      this.settle(work, partition, offset, generation, release);
       return;
     }
     const parsed = command;
@@ -201,7 +240,7 @@ export class CommandConsumer {
     void tail.then(() => {
       if (this.chains.get(chainKey) === tail) this.chains.delete(chainKey);
     });
-    this.settle(work, partition, offset, generation);
+    this.settle(work, partition, offset, generation, release);
   }
 
   private settle(
@@ -209,6 +248,7 @@ export class CommandConsumer {
     partition: number,
     offset: number,
     generation: number,
+    release: SemaphoreInterface.Releaser,
   ): void {
     work
       .then(
@@ -221,10 +261,7 @@ export class CommandConsumer {
           this.deps.logger.error({ err: error, partition, offset }, 'command processing failed unexpectedly');
         },
       )
-      .finally(() => {
-        this.admitted -= 1;
-        this.admissionWaiters.shift()?.();
-      });
+      .finally(release);
   }
 
   private async process(
@@ -259,13 +296,7 @@ export class CommandConsumer {
         lease.keepAlive(() =>
           log.warn('lost the instance lease while running; the agent idempotency keeps this safe'),
         );
-        await this.acquireSlot();
-        let report;
-        try {
-          report = await this.deps.executor.execute(command, signal);
-        } finally {
-          this.releaseSlot();
-        }
+        const report = await this.slots.runExclusive(() => this.deps.executor.execute(command, signal));
         // The agent work is over: store a definitive result (a redelivery replays it) and free the
         // instance in one round trip, then report.
         const definitive = report.definitive ? this.deps.results.entry(report.result) : undefined;
@@ -332,34 +363,17 @@ export class CommandConsumer {
   }
 
   /** Redis and Kafka outages are waited out (with backoff), not turned into failed commands. */
-  private async infra<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await call();
-      } catch (error) {
-        if (this.abort.signal.aborted) throw new CallAbortedError('abandoned: the worker is stopping');
-        const delayMs = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
+  private infra<T>(call: () => Promise<T>): Promise<T> {
+    return retry(call, {
+      backoff: { baseDelayMs: 200, maxDelayMs: 5000, jitter: 'none' },
+      retryable: () => true,
+      signal: this.abort.signal,
+      onRetry: (attempt, error, delayMs) =>
         this.deps.logger.warn(
           { err: error instanceof Error ? error.message : String(error), attempt, delayMs },
           'Redis or Kafka call failed; retrying',
-        );
-        await sleep(delayMs, this.abort.signal);
-      }
-    }
-  }
-
-  private acquireSlot(): Promise<void> {
-    if (this.running < this.options.concurrency) {
-      this.running += 1;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.slotWaiters.push(resolve));
-  }
-
-  private releaseSlot(): void {
-    const next = this.slotWaiters.shift();
-    if (next) next();
-    else this.running -= 1;
+        ),
+    });
   }
 
   private commit(): Promise<void> {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'crypto';
 import type Redis from 'ioredis';
+import { CallAbortedError } from '../agent/agent-driver';
+import { retry } from '../retry/retry';
 
 // Every script that touches a lease acts only if the caller still holds it (its token), so a worker
 // whose lease expired and was taken over can neither extend nor delete the new holder's lease.
@@ -42,6 +44,14 @@ export interface LeaseOptions {
   holder: string;
 }
 
+/** A try found the lease held by `holder` (null when it expired between the SET and the GET). */
+class LeaseHeldError extends Error {
+  override readonly name = 'LeaseHeldError';
+  constructor(readonly holder: string | null) {
+    super('the instance lease is held by another command');
+  }
+}
+
 /**
  * One command at a time per instance, across all workers: a Redis key per instance set with
  * SET NX PX and a random token, renewed while the command runs, released with compare-and-delete.
@@ -80,19 +90,28 @@ export class InstanceLeases {
       storedKey?: string;
     } = {},
   ): Promise<InstanceLease | { stored: string } | null> {
-    let pollMs = 50;
-    let reported = false;
-    for (;;) {
-      if (signal?.aborted) return null;
-      const attempt = await this.attempt(instanceId, storedKey);
-      if (attempt.kind === 'leased') return attempt.lease;
-      if (attempt.kind === 'stored') return { stored: attempt.stored };
-      if (!reported && onWait) {
-        reported = true;
-        onWait(attempt.holder);
-      }
-      await sleep(pollMs, signal);
-      pollMs = Math.min(maxPollMs, pollMs * 2);
+    if (signal?.aborted) return null;
+    try {
+      return await retry(
+        async () => {
+          const attempt = await this.attempt(instanceId, storedKey);
+          if (attempt.kind === 'leased') return attempt.lease;
+          if (attempt.kind === 'stored') return { stored: attempt.stored };
+          throw new LeaseHeldError(attempt.holder);
+        },
+        {
+          backoff: { baseDelayMs: 50, maxDelayMs: maxPollMs, jitter: 'none' },
+          // Only "held by someone else" is polled; a Redis error goes to the caller.
+          retryable: (error) => error instanceof LeaseHeldError,
+          signal,
+          onRetry: (attempt, error) => {
+            if (attempt === 1) onWait?.((error as LeaseHeldError).holder);
+          },
+        },
+      );
+    } catch (error) {
+      if (error instanceof CallAbortedError) return null;
+      throw error;
     }
   }
 
@@ -177,17 +196,4 @@ export class InstanceLease {
     if (this.renewTimer) clearInterval(this.renewTimer);
     this.renewTimer = null;
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -128,7 +128,7 @@ function readOnce(
               records: EMPTY,
               highWatermark: log.highWatermark(),
               logStartOffset: log.logStartOffset(),
-              errorCode: 0,
+              errorCode: ErrorCode.NONE,
             };
       if (read.errorCode !== ErrorCode.NONE) failed = true;
       bytes += read.records.length;

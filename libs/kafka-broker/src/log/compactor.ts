@@ -4,7 +4,7 @@ import { canDecode, decodeBatch, encodeBatch, recordTimestamp } from './records'
 
 /**
  * The record-level half of log compaction (ADR 0019): which records of a batch survive. The
- * segment-level half (choosing segments, writing and swapping files) is in PartitionLog.
+ * segment-level half (choosing segments, writing and swapping files) is in segment-compaction.ts.
  *
  * A record survives when it is the latest for its key among the segments being cleaned. A latest
  * record that is a tombstone (null value) survives until delete.retention.ms after its timestamp,

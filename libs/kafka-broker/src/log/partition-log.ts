@@ -1,35 +1,34 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { setImmediate as yieldToEventLoop } from 'timers/promises';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
+import { ErrorCode } from '../protocol/error-codes';
 import { Batch, batchSize, lastOffsetOf, TIMESTAMP_TYPE_LOG_APPEND, writeBatchCrc } from './batch-format';
-import { compactBatch, indexBatchKeys, newCompactionPass } from './compactor';
 import {
-  type FsyncPolicy,
-  fsyncDirSync,
-  offsetFileName,
-  readFileIfExists,
-  unlinkIfExists,
-  writeFileAtomicSync,
-  writeFullySync,
-} from './files';
-import { ProducerStateTable, type SnapshotProducer } from './producer-state';
+  LOG_START_FILE,
+  RECOVERY_POINT_FILE,
+  saveOffsetCheckpoint,
+  writeProducerSnapshot,
+} from './checkpoints';
+import { type FsyncPolicy, fsyncDirSync } from './files';
+import { ProducerStateTable } from './producer-state';
 import { canDecode, decodeBatch, recordTimestamp } from './records';
+import { recoverPartitionDir } from './recovery';
 import { segmentsToDelete } from './retention';
-import { LOG_SUFFIX, Segment } from './segment';
+import { MAX_RELATIVE_OFFSET, Segment } from './segment';
+import { SegmentCompaction } from './segment-compaction';
 import type { ResolvedTopicConfig } from './topic-config';
 
 /** Kafka error codes the log answers with. */
 export const LogError = {
-  NONE: 0,
-  OFFSET_OUT_OF_RANGE: 1,
-  CORRUPT_MESSAGE: 2,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  MESSAGE_TOO_LARGE: 10,
-  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
-  INVALID_PRODUCER_EPOCH: 47,
-  KAFKA_STORAGE_ERROR: 56,
+  NONE: ErrorCode.NONE,
+  OFFSET_OUT_OF_RANGE: ErrorCode.OFFSET_OUT_OF_RANGE,
+  CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE,
+  UNKNOWN_TOPIC_OR_PARTITION: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  INVALID_PRODUCER_EPOCH: ErrorCode.INVALID_PRODUCER_EPOCH,
+  KAFKA_STORAGE_ERROR: ErrorCode.KAFKA_STORAGE_ERROR,
 } as const;
 
 /** DeleteRecords past the high watermark: Kafka's OFFSET_OUT_OF_RANGE. */
@@ -66,16 +65,7 @@ export interface PartitionLogOptions {
   logger?: Logger;
 }
 
-const SNAPSHOT_SUFFIX = '.snapshot';
-const CLEANED_SUFFIX = '.cleaned';
-const SWAP_SUFFIX = '.swap';
-const LOG_START_FILE = 'log-start-offset';
-const RECOVERY_POINT_FILE = 'recovery-point';
-const SNAPSHOTS_KEPT = 2;
-const MAX_RELATIVE_OFFSET = 2147483647n;
 const EMPTY = Buffer.alloc(0);
-/** How much compaction processes between yields to the event loop, so produce and fetch keep flowing. */
-const COMPACTION_SLICE_BYTES = 4 * 1024 * 1024;
 
 interface PendingAck {
   endOffset: bigint;
@@ -99,7 +89,8 @@ interface ReadPosition {
  * sequence, rewrites the base offset in place and writes the batch with one positional write; read
  * finds the batch through the sparse index (or where the previous fetch stopped) and returns whole
  * batches with one positional read. Everything else (recovery, retention, compaction) runs off these
- * paths and is serialised per partition.
+ * paths and is serialised per partition. Opening and recovery are in recovery.ts, segment-level
+ * compaction in segment-compaction.ts, the checkpoint and snapshot files in checkpoints.ts.
  */
 export class PartitionLog {
   readonly topic: string;
@@ -128,8 +119,7 @@ export class PartitionLog {
   private closed = false;
   private maintenanceChain: Promise<unknown> = Promise.resolve();
   private readonly readPositions = new Map<bigint, ReadPosition>();
-  private cleanedUpTo = -1n;
-  private nextTombstoneDeadline = Number.POSITIVE_INFINITY;
+  private readonly compaction: SegmentCompaction;
 
   private constructor(opts: PartitionLogOptions) {
     this.topic = opts.topic;
@@ -138,12 +128,36 @@ export class PartitionLog {
     this.config = opts.config;
     this.fsync = opts.fsync;
     this.logger = opts.logger ?? silentLogger;
+    this.compaction = new SegmentCompaction({
+      dir: this.dir,
+      topic: this.topic,
+      partition: this.partition,
+      fsync: this.fsync,
+      logger: this.logger,
+      config: () => this.config,
+      segments: () => this.segments,
+      highWatermark: () => this.hw,
+      isClosed: () => this.closed,
+      replaceSegments: (group, replacement) => {
+        this.segments.splice(this.segments.indexOf(group[0]), group.length, replacement);
+        this.generation++;
+      },
+    });
   }
 
   /** Opens (or creates) the partition directory, recovering an unclean tail (ADR 0017). */
   static async open(opts: PartitionLogOptions): Promise<PartitionLog> {
     const log = new PartitionLog(opts);
-    log.load(opts.cleanShutdown);
+    const recovered = recoverPartitionDir({ ...opts, logger: log.logger });
+    log.segments = recovered.segments;
+    log.logStart = recovered.logStart;
+    log.logEnd = recovered.logEnd;
+    log.recoveryPoint = recovered.recoveryPoint;
+    log.producers = recovered.producers;
+    const active = log.active();
+    log.hw = log.logEnd;
+    log.hwSegment = active;
+    log.hwPosition = active.size;
     return log;
   }
 
@@ -176,7 +190,7 @@ export class PartitionLog {
 
   updateConfig(config: ResolvedTopicConfig): void {
     this.config = config;
-    this.cleanedUpTo = -1n;
+    this.compaction.forgetProgress();
   }
 
   /**
@@ -212,17 +226,7 @@ export class PartitionLog {
         };
         if (verdict.baseOffset < this.hw) return Promise.resolve(result);
         // The original is still waiting for its fsync: the retry is acknowledged with it, not before.
-        const active = this.active();
-        return new Promise((resolve) => {
-          this.pendingAcks.push({
-            endOffset: this.logEnd,
-            segment: active,
-            endPosition: active.size,
-            result,
-            resolve,
-          });
-          this.flushPending();
-        });
+        return this.acknowledgeAfterSync(result, this.active());
       }
       if (verdict.kind === 'fenced') return Promise.resolve(this.failure(LogError.INVALID_PRODUCER_EPOCH));
       if (verdict.kind === 'out-of-order')
@@ -278,18 +282,7 @@ export class PartitionLog {
       logAppendTimeMs,
       logStartOffset: this.logStart,
     };
-    if (this.fsync === 'always') {
-      return new Promise((resolve) => {
-        this.pendingAcks.push({
-          endOffset: this.logEnd,
-          segment: active,
-          endPosition: active.size,
-          result,
-          resolve,
-        });
-        this.flushPending();
-      });
-    }
+    if (this.fsync === 'always') return this.acknowledgeAfterSync(result, active);
     this.dirty = true;
     this.advanceHighWatermark(this.logEnd, active, active.size);
     return Promise.resolve(result);
@@ -409,7 +402,7 @@ export class PartitionLog {
       if (this.closed) return;
       if (this.config.cleanupPolicy === 'delete' || this.config.deleteAlongsideCompact)
         await this.enforceRetention(nowMs);
-      if (this.config.cleanupPolicy === 'compact') await this.compact(nowMs);
+      if (this.config.cleanupPolicy === 'compact') await this.compaction.compact(nowMs);
     });
   }
 
@@ -461,161 +454,6 @@ export class PartitionLog {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Opening and recovery
-
-  private load(cleanShutdown: boolean): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    this.finishInterruptedCompaction();
-    const bases = fs
-      .readdirSync(this.dir)
-      .filter((f) => /^\d{20}\.log$/.test(f))
-      .map((f) => BigInt(f.slice(0, 20)))
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const savedLogStart = this.readCheckpoint(LOG_START_FILE);
-    this.recoveryPoint = this.readCheckpoint(RECOVERY_POINT_FILE) ?? 0n;
-    const interval = this.config.indexIntervalBytes;
-    if (bases.length === 0) {
-      this.segments = [Segment.create(this.dir, savedLogStart ?? 0n, interval)];
-    } else {
-      this.segments = bases.map((base) => Segment.open(this.dir, base, interval));
-      for (let i = 0; i < this.segments.length - 1; i++)
-        this.segments[i].nextOffset = this.segments[i + 1].baseOffset;
-      this.recover(cleanShutdown);
-    }
-    const active = this.active();
-    this.logEnd = active.nextOffset;
-    this.logStart =
-      savedLogStart !== undefined && savedLogStart > this.segments[0].baseOffset
-        ? savedLogStart
-        : this.segments[0].baseOffset;
-    if (this.logStart > this.logEnd) this.logStart = this.logEnd;
-    this.hw = this.logEnd;
-    this.hwSegment = active;
-    this.hwPosition = active.size;
-    if (active.size > 0) active.firstAppendAtMs = Date.now();
-    if (this.recoveryPoint > this.logEnd) {
-      // Only after damage below a synced point: restart the checkpoint from what is really there.
-      this.recoveryPoint = active.baseOffset;
-      this.saveCheckpoint(RECOVERY_POINT_FILE, this.recoveryPoint);
-    }
-    this.loadProducerState();
-  }
-
-  private recover(cleanShutdown: boolean): void {
-    const active = this.active();
-    if (cleanShutdown && active.restoreTail()) {
-      unlinkIfExists(active.indexPath); // it goes stale with the next append; saved again on close
-      return;
-    }
-    // Unclean stop: check every batch from the segment holding the recovery point on.
-    let from = this.segments.length - 1;
-    if (!cleanShutdown) {
-      while (from > 0 && this.segments[from].baseOffset > this.recoveryPoint) from--;
-    }
-    for (let i = from; i < this.segments.length; i++) {
-      const segment = this.segments[i];
-      const expectedNext = segment.nextOffset;
-      const isLast = i === this.segments.length - 1;
-      const outcome = segment.recover();
-      if (outcome.truncatedBytes > 0) {
-        this.logger.warn(
-          {
-            topic: this.topic,
-            partition: this.partition,
-            segment: segment.logPath,
-            validBytes: outcome.validBytes,
-            truncatedBytes: outcome.truncatedBytes,
-            problem: outcome.problem,
-          },
-          'truncated a torn or corrupt tail found during recovery',
-        );
-      }
-      if (!isLast && outcome.truncatedBytes > 0) {
-        // Everything after a corrupt batch is unreachable: drop the later segments.
-        for (const later of this.segments.splice(i + 1)) {
-          unlinkIfExists(later.logPath);
-          unlinkIfExists(later.indexPath);
-          this.logger.warn(
-            { topic: this.topic, partition: this.partition, segment: later.logPath },
-            'deleted a segment after a corrupt one',
-          );
-        }
-        break;
-      }
-      if (!isLast) {
-        segment.saveIndex(this.fsync !== 'never');
-        segment.nextOffset = expectedNext;
-      }
-    }
-  }
-
-  private loadProducerState(): void {
-    const snapshots = fs
-      .readdirSync(this.dir)
-      .filter((f) => /^\d{20}\.snapshot$/.test(f))
-      .map((f) => BigInt(f.slice(0, 20)))
-      .sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
-    let replayFrom = this.segments[0].baseOffset;
-    for (const offset of snapshots) {
-      const file = path.join(this.dir, offsetFileName(offset, SNAPSHOT_SUFFIX));
-      if (offset > this.logEnd) {
-        unlinkIfExists(file); // written before a tail that recovery has since cut off
-        continue;
-      }
-      try {
-        const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { producers: SnapshotProducer[] };
-        this.producers = ProducerStateTable.fromJSON(parsed.producers);
-        replayFrom = offset;
-        break;
-      } catch (err) {
-        this.logger.warn({ err, file }, 'ignoring an unreadable producer state snapshot');
-      }
-    }
-    for (const segment of this.segments) {
-      if (segment.nextOffset <= replayFrom && segment !== this.active()) continue;
-      const from = segment.baseOffset >= replayFrom ? 0 : segment.locate(replayFrom, segment.size);
-      segment.forEachBatchHeader(from, segment.size, (buf, at) => {
-        const producerId = buf.readBigInt64BE(at + Batch.PRODUCER_ID);
-        const baseOffset = buf.readBigInt64BE(at);
-        if (producerId < 0n || baseOffset < replayFrom) return;
-        this.producers.record(
-          producerId,
-          buf.readInt16BE(at + Batch.PRODUCER_EPOCH),
-          buf.readInt32BE(at + Batch.BASE_SEQUENCE),
-          baseOffset,
-          buf.readInt32BE(at + Batch.LAST_OFFSET_DELTA),
-          Number(buf.readBigInt64BE(at + Batch.MAX_TIMESTAMP)),
-        );
-      });
-    }
-  }
-
-  /**
-   * A crash during compaction leaves either `<base>.cleaned` (incomplete: discard it) or
-   * `<base>.<end>.swap` (complete: it replaces the segments in [base, end); finish the swap).
-   */
-  private finishInterruptedCompaction(): void {
-    for (const file of fs.readdirSync(this.dir)) {
-      if (file.endsWith(CLEANED_SUFFIX) || file.endsWith('.tmp')) unlinkIfExists(path.join(this.dir, file));
-    }
-    for (const file of fs.readdirSync(this.dir)) {
-      const swap = /^(\d{20})\.(\d{20})\.swap$/.exec(file);
-      if (swap === null) continue;
-      const [first, end] = [BigInt(swap[1]), BigInt(swap[2])];
-      for (const other of fs.readdirSync(this.dir)) {
-        const match = /^(\d{20})\.(log|index)$/.exec(other);
-        if (match !== null && BigInt(match[1]) >= first && BigInt(match[1]) < end)
-          unlinkIfExists(path.join(this.dir, other));
-      }
-      fs.renameSync(path.join(this.dir, file), path.join(this.dir, offsetFileName(first, LOG_SUFFIX)));
-      this.logger.info(
-        { topic: this.topic, partition: this.partition, file },
-        'finished a compaction swap interrupted by a crash',
-      );
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
   // Appending
 
   private active(): Segment {
@@ -662,6 +500,23 @@ export class PartitionLog {
     if (offset <= this.recoveryPoint || this.closed) return;
     this.recoveryPoint = offset;
     this.saveCheckpoint(RECOVERY_POINT_FILE, offset);
+  }
+
+  /**
+   * Answers `result` once a sync covers everything written so far (up to the log end, which ends in
+   * `active`): the next group commit, or the one after the sync already running.
+   */
+  private acknowledgeAfterSync(result: AppendResult, active: Segment): Promise<AppendResult> {
+    return new Promise((resolve) => {
+      this.pendingAcks.push({
+        endOffset: this.logEnd,
+        segment: active,
+        endPosition: active.size,
+        result,
+        resolve,
+      });
+      this.flushPending();
+    });
   }
 
   /** Group commit for fsync=always: one fdatasync acknowledges every append written before it started. */
@@ -802,7 +657,7 @@ export class PartitionLog {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Retention, DeleteRecords, compaction
+  // Retention and DeleteRecords (compaction: segment-compaction.ts)
 
   private serialised<T>(task: () => Promise<T>): Promise<T> {
     const run = this.maintenanceChain.then(task, task);
@@ -869,140 +724,14 @@ export class PartitionLog {
     if (this.fsync !== 'never') fsyncDirSync(this.dir);
   }
 
-  /**
-   * Compacts the closed segments old enough for min.compaction.lag.ms: latest record per key,
-   * expired tombstones dropped, consecutive segments merged while they fit in segment.bytes.
-   */
-  private async compact(nowMs: number): Promise<void> {
-    const eligible: Segment[] = [];
-    for (const segment of this.segments.slice(0, -1)) {
-      if (segment.nextOffset > this.hw) break;
-      if (segment.maxTimestamp() > BigInt(nowMs - this.config.minCompactionLagMs)) break;
-      eligible.push(segment);
-    }
-    if (eligible.length === 0) return;
-    const end = eligible[eligible.length - 1].nextOffset;
-    if (end <= this.cleanedUpTo && nowMs < this.nextTombstoneDeadline) return;
-
-    const started = Date.now();
-    const pass = newCompactionPass(nowMs, this.config.deleteRetentionMs);
-    let processed = 0;
-    for (const segment of eligible) {
-      await segment.close(); // wait for any sync still running on a just-rolled segment
-      segment.forEachBatch(0, segment.size, (buf, at, size) =>
-        indexBatchKeys(buf.subarray(at, at + size), pass),
-      );
-      processed += segment.size;
-      if (processed >= COMPACTION_SLICE_BYTES) {
-        processed = 0;
-        await yieldToEventLoop();
-        if (this.closed) return;
-      }
-    }
-    const bytesBefore = eligible.reduce((total, s) => total + s.size, 0);
-    let bytesAfter = 0;
-    let i = 0;
-    while (i < eligible.length) {
-      const group: Segment[] = [];
-      const cleanedFile = path.join(this.dir, offsetFileName(eligible[i].baseOffset, CLEANED_SUFFIX));
-      const fd = fs.openSync(cleanedFile, 'w');
-      let written = 0;
-      try {
-        while (i < eligible.length) {
-          const segment = eligible[i];
-          const groupBase = group.length > 0 ? group[0].baseOffset : segment.baseOffset;
-          const fits = written + segment.size <= this.config.segmentBytes;
-          const offsetsFit = segment.nextOffset - groupBase <= MAX_RELATIVE_OFFSET;
-          if (group.length > 0 && (!fits || !offsetsFit)) break;
-          segment.forEachBatch(0, segment.size, (buf, at, size) => {
-            const kept = compactBatch(buf.subarray(at, at + size), pass);
-            if (kept === null) return;
-            writeFullySync(fd, kept, written);
-            written += kept.length;
-          });
-          group.push(segment);
-          i++;
-          await yieldToEventLoop();
-          if (this.closed) return;
-        }
-        if (this.fsync !== 'never') fs.fdatasyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-        if (this.closed) unlinkIfExists(cleanedFile);
-      }
-      this.swapIn(group, cleanedFile);
-      bytesAfter += written;
-    }
-    this.cleanedUpTo = end;
-    this.nextTombstoneDeadline = pass.nextTombstoneDeadline;
-    this.logger.info(
-      {
-        topic: this.topic,
-        partition: this.partition,
-        segments: eligible.length,
-        bytesBefore,
-        bytesAfter,
-        recordsRead: pass.recordsRead,
-        recordsRemoved: pass.recordsRemoved,
-        tombstonesRemoved: pass.tombstonesRemoved,
-        ms: Date.now() - started,
-      },
-      'compacted closed segments',
-    );
-  }
-
-  /**
-   * Replaces `group` with the cleaned file, synchronously so no read sees a half-done swap. The
-   * rename to `.swap` marks the cleaned file complete: a crash after it is finished on the next open.
-   */
-  private swapIn(group: Segment[], cleanedFile: string): void {
-    const first = group[0].baseOffset;
-    const end = group[group.length - 1].nextOffset;
-    const swapFile = path.join(this.dir, `${offsetFileName(first, '')}.${offsetFileName(end, SWAP_SUFFIX)}`);
-    const durable = this.fsync !== 'never';
-    fs.renameSync(cleanedFile, swapFile);
-    if (durable) fsyncDirSync(this.dir);
-    for (const segment of group) {
-      segment.closeSync();
-      unlinkIfExists(segment.indexPath);
-      unlinkIfExists(segment.logPath);
-    }
-    const replacement = path.join(this.dir, offsetFileName(first, LOG_SUFFIX));
-    fs.renameSync(swapFile, replacement);
-    const fresh = Segment.open(this.dir, first, this.config.indexIntervalBytes);
-    fresh.nextOffset = end;
-    fresh.saveIndex(durable);
-    const at = this.segments.indexOf(group[0]);
-    this.segments.splice(at, group.length, fresh);
-    this.generation++;
-    if (durable) fsyncDirSync(this.dir);
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // Checkpoints
+  // Checkpoints (checkpoints.ts)
 
   private writeProducerSnapshot(durable: boolean): void {
-    const file = path.join(this.dir, offsetFileName(this.logEnd, SNAPSHOT_SUFFIX));
-    writeFileAtomicSync(
-      file,
-      JSON.stringify({ version: 1, offset: this.logEnd.toString(), producers: this.producers.toJSON() }),
-      durable,
-    );
-    const older = fs
-      .readdirSync(this.dir)
-      .filter((f) => /^\d{20}\.snapshot$/.test(f))
-      .sort()
-      .reverse()
-      .slice(SNAPSHOTS_KEPT);
-    for (const f of older) unlinkIfExists(path.join(this.dir, f));
+    writeProducerSnapshot(this.dir, this.logEnd, this.producers, durable);
   }
 
   private saveCheckpoint(name: string, offset: bigint): void {
-    writeFileAtomicSync(path.join(this.dir, name), `${offset}\n`, this.fsync !== 'never');
-  }
-
-  private readCheckpoint(name: string): bigint | undefined {
-    const text = readFileIfExists(path.join(this.dir, name))?.toString('utf8').trim();
-    return text !== undefined && /^\d+$/.test(text) ? BigInt(text) : undefined;
+    saveOffsetCheckpoint(this.dir, name, offset, this.fsync !== 'never');
   }
 }

@@ -16,6 +16,8 @@ export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 /** Kafka's index.interval.bytes default: one index entry per 4 KiB of log. */
 export const DEFAULT_INDEX_INTERVAL_BYTES = 4096;
+/** The largest offset a segment may hold relative to its base offset (Kafka keeps them in an int32). */
+export const MAX_RELATIVE_OFFSET = 2147483647n;
 
 /**
  * A sliding read window over a segment file, so walks over batch headers cost one read per window

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { ExecutionStatus } from '@upshift/contracts';
 import type { Role } from '@upshift/http';
-import { appRoutes, eventually, forgedTokens, testToken } from '@upshift/testing';
+import { appRoutes, auditLogCounter, forgedTokens, testToken } from '@upshift/testing';
 import { registerFleet } from './support/fleet-fixture';
 import { TestStack } from './support/stack';
 import { createUpgrade, operate } from './support/upgrades';
@@ -87,27 +87,10 @@ describe('orchestrator access control (e2e)', () => {
     await stack?.stop();
   });
 
-  const auditRows = async () =>
-    Number((await pg.query<{ n: string }>('SELECT count(*) AS n FROM orchestrator.audit_log')).rows[0]?.n);
-  /**
-   * The count once earlier requests' records have landed (they are written as each response finishes,
-   * so the fixtures' last record may still be on its way): two reads 300 ms apart agree.
-   */
-  const settledAuditRows = async () => {
-    let previous = await auditRows();
-    for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const current = await auditRows();
-      if (current === previous) return current;
-      previous = current;
-    }
-  };
-  /** The audit log grew by exactly `expected` records (they are written as each response finishes). */
+  const auditLog = () => auditLogCounter(pg, 'orchestrator');
+  /** The audit log grew by exactly `expected` records. */
   const audited = async (since: number, expected: number) => {
-    await eventually(async () => ((await auditRows()) - since >= expected ? true : undefined), {
-      what: `${expected} audit records`,
-    });
-    expect((await auditRows()) - since).toBe(expected);
+    expect(await auditLog().grewBy(since, expected)).toBe(expected);
   };
 
   const routes = () => appRoutes(stack.orchestrator.app).map((r) => ({ ...r, key: `${r.method} ${r.path}` }));
@@ -138,7 +121,7 @@ describe('orchestrator access control (e2e)', () => {
 
   it('refuses bad or missing credentials with 401 on every non-public route, writes nothing, and audits each', async () => {
     const before = await snapshot(pg);
-    const auditedBefore = await settledAuditRows();
+    const auditedBefore = await auditLog().settled();
     let refused = 0;
     for (const route of routes()) {
       if (RULES[route.key] === 'public') continue;
@@ -188,7 +171,7 @@ describe('orchestrator access control (e2e)', () => {
   });
 
   it('lets the least role each rule names through, and an admin everywhere; one audit record per mutating request', async () => {
-    const auditedBefore = await settledAuditRows();
+    const auditedBefore = await auditLog().settled();
     let mutations = 0;
     for (const route of routes()) {
       const needed = RULES[route.key];

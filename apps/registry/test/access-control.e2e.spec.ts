@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { appRoutes, eventually, forgedTokens, testToken } from '@upshift/testing';
+import { appRoutes, auditLogCounter, forgedTokens, testToken } from '@upshift/testing';
 import type { Role } from '@upshift/http';
 import { createComponent, releaseVersion } from './support/catalog-builders';
 import { API, RegistryTestContext, snapshotRegistryTables, startRegistry } from './support/registry-test-app';
@@ -73,27 +73,10 @@ describe('registry access control (e2e)', () => {
     await ctx.close();
   });
 
-  const auditRows = async () =>
-    Number((await ctx.pg.query<{ n: string }>('SELECT count(*) AS n FROM registry.audit_log')).rows[0]?.n);
-  /**
-   * The count once earlier requests' records have landed (they are written as each response finishes,
-   * so the fixtures' last record may still be on its way): two reads 300 ms apart agree.
-   */
-  const settledAuditRows = async () => {
-    let previous = await auditRows();
-    for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const current = await auditRows();
-      if (current === previous) return current;
-      previous = current;
-    }
-  };
-  /** The audit log grew by exactly `expected` records (they are written as each response finishes). */
+  const auditLog = () => auditLogCounter(ctx.pg, 'registry');
+  /** The audit log grew by exactly `expected` records. */
   const audited = async (since: number, expected: number) => {
-    await eventually(async () => ((await auditRows()) - since >= expected ? true : undefined), {
-      what: `${expected} audit records`,
-    });
-    expect((await auditRows()) - since).toBe(expected);
+    expect(await auditLog().grewBy(since, expected)).toBe(expected);
   };
   const mutating = (method: string, path: string) =>
     method !== 'GET' && !path.endsWith('/upgrade-path/validate');
@@ -116,7 +99,7 @@ describe('registry access control (e2e)', () => {
 
   it('refuses bad or missing credentials with 401 on every non-public route, writes nothing, and audits each', async () => {
     const before = await snapshotRegistryTables(ctx.pg);
-    const auditedBefore = await settledAuditRows();
+    const auditedBefore = await auditLog().settled();
     let refused = 0;
     for (const route of routes()) {
       if (RULES[route.key] === 'public') {
@@ -164,7 +147,7 @@ describe('registry access control (e2e)', () => {
   });
 
   it('lets the least role each rule names through, and an admin everywhere; one audit record per mutating request', async () => {
-    const auditedBefore = await settledAuditRows();
+    const auditedBefore = await auditLog().settled();
     let mutations = 0;
     for (const route of routes()) {
       const needed = RULES[route.key];

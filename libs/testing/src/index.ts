@@ -4,3 +4,4 @@ export * from './cli-args';
 export * from './auth';
 export * from './service-log';
 export * from './openapi-fuzz';
+export * from './audit-log-counter';

@@ -1,3 +1,4 @@
+import type { AuditRow } from '@upshift/http';
 import { randomUUID } from 'crypto';
 import type { Consumer } from 'kafkajs';
 import { Client } from 'pg';
@@ -8,16 +9,6 @@ import { registerFleet } from './support/fleet-fixture';
 import type { Fleet } from './support/fleet-fixture';
 import { TestStack } from './support/stack';
 import { createUpgrade } from './support/upgrades';
-
-interface AuditRow {
-  id: string;
-  action: string;
-  tenant_id: string | null;
-  target_id: string | null;
-  sub: string | null;
-  claimed_by: string | null;
-  status: number;
-}
 
 type Service = 'orchestrator' | 'registry';
 

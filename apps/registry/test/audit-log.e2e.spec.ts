@@ -1,24 +1,10 @@
 import { randomUUID } from 'crypto';
 import { AuditRecordedSchema, parseEnvelope, PROBLEM_JSON, Topics } from '@upshift/contracts';
 import type { AuditPage, AuditRecord } from '@upshift/contracts';
+import type { AuditRow } from '@upshift/http';
 import { authHeader, eventually } from '@upshift/testing';
 import { createComponent, releaseVersion, VersionBody } from './support/catalog-builders';
 import { API, RegistryTestContext, startRegistry } from './support/registry-test-app';
-
-interface AuditRow {
-  id: string;
-  occurred_at: Date;
-  action: string;
-  method: string;
-  path: string;
-  tenant_id: string | null;
-  target_id: string | null;
-  sub: string | null;
-  claimed_by: string | null;
-  status: number;
-  request_id: string;
-  source_address: string | null;
-}
 
 /** The audit log of the registry (ADR 0075): written when each response has finished, so tests poll. */
 describe('registry audit log (e2e)', () => {

@@ -103,7 +103,8 @@ export interface AuditLogSlice {
   hasMore: boolean;
 }
 
-interface AuditRow {
+/** A row of `<schema>.audit_log` as Postgres returns it. */
+export interface AuditRow {
   id: string;
   occurred_at: Date;
   service: AuditRecord['service'];

@@ -12,6 +12,8 @@ export function jestProject(displayName: string, dir: string, extra: Partial<Con
     displayName,
     rootDir: dir,
     testEnvironment: 'node',
+    // Services started in tests log nothing unless LOG_LEVEL asks (jest.setup.ts).
+    setupFiles: [path.join(root, 'jest.setup.ts')],
     testMatch: ['<rootDir>/**/*.spec.ts', '<rootDir>/**/*.test.ts'],
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
     transform: {
@@ -33,13 +35,10 @@ export function jestProject(displayName: string, dir: string, extra: Partial<Con
     collectCoverageFrom: [],
     coveragePathIgnorePatterns: ['.*'],
     moduleNameMapper: {
-      '^@upshift/(contracts|domain|messaging|kafka-broker|testing|http)$': path.join(
-        root,
-        'libs',
-        '$1',
-        'src',
-        'index.ts',
-      ),
+      // The enums-and-types entry (no class-validator, no Swagger): what libs/domain may load.
+      '^@upshift/contracts/model$': path.join(root, 'libs', 'contracts', 'src', 'model.ts'),
+      '^@upshift/(contracts|domain|messaging|kafka-broker|testing|http|cli|signing|demo-catalog|fleet|stack)$':
+        path.join(root, 'libs', '$1', 'src', 'index.ts'),
     },
     ...extra,
   };

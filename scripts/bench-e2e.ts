@@ -14,15 +14,19 @@ import { execFile } from 'child_process';
 import { promisify } from 'util';
 import { Client } from 'pg';
 import { ExecutionStatus, type UpgradeExecutionView } from '@upshift/contracts';
+import { defineCli, runCli } from '@upshift/cli';
 import {
+  benchFloor,
   CpuMeter,
-  defineCli,
+  FLOOR_CLI_OPTIONS,
   formatCpuReport,
   LOCAL_SERVER_CPU_GROUPS,
-  runCli,
+  printBenchResult,
+  ratioToFloor,
+  stackCpuMsPerUnit,
   type CpuGroup,
 } from '@upshift/testing';
-import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '../apps/e2e/src';
+import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '@upshift/stack';
 
 const BENCH_E2E_CLI = defineCli({
   command: 'npm run bench:e2e --',
@@ -43,6 +47,7 @@ const BENCH_E2E_CLI = defineCli({
     concurrency: { type: 'integer', default: 256, min: 1, description: 'commands in flight per worker' },
     'pgbench-seconds': { type: 'integer', default: 15, min: 1, description: 'how long pgbench runs' },
     verbose: { type: 'boolean', description: "echo the services' logs on stderr" },
+    ...FLOOR_CLI_OPTIONS,
   },
 });
 // Before anything starts: --help and a wrong flag end the process here.
@@ -187,6 +192,8 @@ async function main(): Promise<number> {
   process.once('SIGINT', interrupt(130));
   process.once('SIGTERM', interrupt(143));
   try {
+    // First, on a machine nothing of the bench loads yet.
+    const floor = await benchFloor(options);
     const registrationStarted = Date.now();
     stack = await startStack({
       label: 'bench',
@@ -292,6 +299,17 @@ async function main(): Promise<number> {
     );
     console.log('CPU per instance (start → terminal), by process:');
     for (const line of formatCpuReport(cpuReport, INSTANCES, 'instance upgrades')) console.log(line);
+    printBenchResult('e2e', floor, {
+      instances: INSTANCES,
+      status: view.status,
+      upgradesPerSec: Math.round(rate),
+      upgradesPerSecRollout: Math.round(INSTANCES / rolloutSeconds),
+      upgradesPerFloorReq: ratioToFloor(rate, floor),
+      cpuMsPerInstance: stackCpuMsPerUnit(cpuReport, INSTANCES),
+      machineBusyMsPerInstance: Number(((cpuReport.machineBusySeconds * 1000) / INSTANCES).toFixed(2)),
+      postgresTransactionsPerInstance: Number(perInstance.toFixed(2)),
+      pgbenchTps: Math.round(bench.tps),
+    });
     return view.status === ExecutionStatus.COMPLETED ? 0 : 1;
   } catch (error) {
     console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);

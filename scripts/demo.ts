@@ -13,6 +13,7 @@
  */
 import 'reflect-metadata';
 import {
+  canaryUpgradeExample,
   ExecutionStatus,
   InstanceStatus,
   type EventEnvelope,
@@ -20,8 +21,8 @@ import {
   type UpgradeExecutionView,
 } from '@upshift/contracts';
 import { isTerminal } from '@upshift/domain';
-import { defineCli, runCli } from '@upshift/testing';
-import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '../apps/e2e/src';
+import { defineCli, runCli } from '@upshift/cli';
+import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '@upshift/stack';
 
 const DEMO_CLI = defineCli({
   command: 'npm run demo --',
@@ -42,21 +43,6 @@ const { values: options } = runCli(DEMO_CLI);
 const INSTANCES = options.instances;
 const TTY = process.stdout.isTTY === true;
 
-/** The CANARY example request of the REST contract (docs/api-contract.md), ids filled in by the caller. */
-const CANARY_EXAMPLE = {
-  strategy: 'CANARY',
-  canaryPercentage: 10,
-  batchSize: 5,
-  batchDelaySeconds: 60,
-  healthCheckIntervalSeconds: 30,
-  healthCheckTimeoutSeconds: 300,
-  maxUnavailablePercentage: 25,
-  totalInstances: 20,
-  autoRollbackEnabled: true,
-  failureThreshold: 3,
-  initiatedBy: 'admin@matih.ai',
-  installedComponents: { kafka: '3.6.0', postgresql: '16.1' },
-};
 const DEMO_TIMINGS = options['seed-timings']
   ? {}
   : { batchDelaySeconds: 1, healthCheckIntervalSeconds: 1, healthCheckTimeoutSeconds: 20 };
@@ -316,14 +302,13 @@ async function main(): Promise<number> {
       client,
       follower,
       'CANARY 2.1.0 → 2.2.2',
-      {
-        ...CANARY_EXAMPLE,
+      canaryUpgradeExample({
         ...DEMO_TIMINGS,
         totalInstances: INSTANCES,
         componentId: stack.componentId,
         fromVersionId: stack.versionId('2.1.0'),
         toVersionId: stack.versionId('2.2.2'),
-      },
+      }),
       { promoteCanary: true },
     );
 

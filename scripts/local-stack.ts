@@ -25,19 +25,18 @@ import { mintToken } from '@upshift/http';
 import type { Role } from '@upshift/http';
 import { startBroker } from '@upshift/kafka-broker';
 import type { RunningBroker } from '@upshift/kafka-broker';
+import { defineCli, runCli } from '@upshift/cli';
 import {
   captureServiceLogs,
-  defineCli,
   formatBanner,
   formatLauncherEvent,
   formatServiceStarted,
   LOG_FORMATS,
   resolveLogFormat,
-  runCli,
   serviceLogFile,
   type LogFormat,
 } from '@upshift/testing';
-import { seedRegistry } from '../apps/registry/src/seed/seed-registry';
+import { seedRegistry } from '@upshift/demo-catalog';
 
 const root = path.resolve(__dirname, '..');
 const env = process.env;
@@ -151,7 +150,8 @@ function fleetServices(
     return {
       name: id,
       entry: 'apps/worker/src/main.ts',
-      env: { KAFKA_BROKERS, REDIS_URL, WORKER_ID: id, AGENT_AUTH_KEY },
+      // Several workers on one host: each health-probe server takes a free port (it logs which).
+      env: { KAFKA_BROKERS, REDIS_URL, WORKER_ID: id, AGENT_AUTH_KEY, WORKER_HEALTH_PORT: '0' },
       describe: 'consumer group upshift-workers on upgrade.commands',
     };
   });

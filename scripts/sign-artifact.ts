@@ -11,14 +11,14 @@
 import { createHash } from 'crypto';
 import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
-import { CliUsageError, defineCli, exitWithUsageError, runCli, type CliValues } from '@upshift/testing';
+import { CliUsageError, defineCli, exitWithUsageError, runCli, type CliValues } from '@upshift/cli';
 import {
   findVerifyingKey,
   generateSigningKeyPair,
   parseEd25519PublicKey,
   SHA256_HEX_PATTERN,
   signArtifactDigest,
-} from '../apps/registry/src/signing-keys/artifact-signature';
+} from '@upshift/signing';
 
 const SIGN_ARTIFACT_CLI = defineCli({
   command: 'npm run sign-artifact --',

@@ -6,7 +6,7 @@
  */
 import { isRole, mintToken, parseDuration } from '@upshift/http';
 import type { Role } from '@upshift/http';
-import { CliUsageError, defineCli, exitWithUsageError, runCli } from '@upshift/testing';
+import { CliUsageError, defineCli, exitWithUsageError, runCli } from '@upshift/cli';
 
 const TOKEN_CLI = defineCli({
   command: 'npm run token --',

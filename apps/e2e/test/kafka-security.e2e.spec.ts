@@ -3,7 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ExecutionStatus } from '@upshift/contracts';
 import { kafkaSecurityFromEnv } from '@upshift/messaging';
 import { eventually } from '@upshift/testing';
-import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '../src';
+import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '@upshift/stack';
 
 jest.setTimeout(300_000);
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import { createTestDatabase } from '@upshift/testing';
 import type { TestDatabase } from '@upshift/testing';
-import { REPO_ROOT } from '../src/local-services';
+import { REPO_ROOT } from '@upshift/stack';
 
 /**
  * The README's local-stack example, run as written: `npm run up` on a fresh database, then the bash

@@ -2,7 +2,7 @@ import { execFile } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { REPO_ROOT } from '../src/local-services';
+import { REPO_ROOT } from '@upshift/stack';
 
 /**
  * Every script a person runs with flags answers --help and refuses a wrong flag as a process would be

@@ -5,9 +5,9 @@ import { join } from 'path';
 import { ExecutionStatus, type UpgradeExecutionView } from '@upshift/contracts';
 import { isTerminal } from '@upshift/domain';
 import { eventually } from '@upshift/testing';
-import { httpArtifactSource, startFleet, type Fleet } from '../../fleet-sim/src';
-import { seedRegistry } from '../../registry/src/seed/seed-registry';
-import { DEMO_COMPONENT, OrchestratorClient, startStack, type Stack } from '../src';
+import { httpArtifactSource, startFleet, type Fleet } from '@upshift/fleet';
+import { seedRegistry } from '@upshift/demo-catalog';
+import { DEMO_COMPONENT, OrchestratorClient, startStack, type Stack } from '@upshift/stack';
 
 jest.setTimeout(300_000);
 

@@ -8,7 +8,7 @@ import {
   type UpgradeExecutionView,
 } from '@upshift/contracts';
 import { eventually } from '@upshift/testing';
-import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '../src';
+import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '@upshift/stack';
 
 jest.setTimeout(300_000);
 

@@ -1,9 +1,13 @@
 import { plainToInstance } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUrl, Max, Min, validateSync } from 'class-validator';
 import { masterKeyring, parseAgentAuthKey } from '@upshift/contracts';
-import { validateFaultConfig, type FaultConfig } from './fleet/faults';
-import { validateLatencyProfile, type LatencyProfile } from './fleet/latency';
-import type { FleetOptions } from './fleet/fleet';
+import {
+  validateFaultConfig,
+  validateLatencyProfile,
+  type FaultConfig,
+  type FleetOptions,
+  type LatencyProfile,
+} from '@upshift/fleet';
 
 /**
  * The CLI's configuration: environment variables, overridden by `--flag value` arguments

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import pino from 'pino';
-import { defineCli, runCli } from '@upshift/testing';
+import { defineCli, runCli } from '@upshift/cli';
 import { FleetSimConfig, loadFleetSimConfig, toFleetOptions } from './config';
-import { startFleet } from './fleet/fleet';
+import { startFleet } from '@upshift/fleet';
 
 const logger = pino({ name: 'fleet-sim' });
 

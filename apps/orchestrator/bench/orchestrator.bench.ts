@@ -32,18 +32,23 @@ import {
 } from '@upshift/contracts';
 import type { InstanceCommand, InstanceCommandResult } from '@upshift/contracts';
 import { createKafka } from '@upshift/messaging';
+import { defineCli, runCli } from '@upshift/cli';
 import {
+  benchFloor,
   CpuMeter,
   createTestDatabase,
+  FLOOR_CLI_OPTIONS,
   createTestRedis,
-  defineCli,
   formatCpuReport,
   LOCAL_SERVER_CPU_GROUPS,
-  runCli,
+  printBenchResult,
+  ratioToFloor,
+  stackCpuMsPerUnit,
   TEST_JWT_SECRET,
   testToken,
 } from '@upshift/testing';
 import { AgentFleet } from '../test/support/agent-fleet';
+import { freePort } from '@upshift/stack';
 
 const ORCHESTRATOR_BENCH_CLI = defineCli({
   command: 'npm run bench:orchestrator --',
@@ -81,6 +86,7 @@ const ORCHESTRATOR_BENCH_CLI = defineCli({
       env: 'BENCH_ROLLBACK_EXECUTIONS',
       description: 'executions of 20 instances driven into auto-rollback',
     },
+    ...FLOOR_CLI_OPTIONS,
   },
 });
 // Before anything starts: --help and a wrong flag end the process here.
@@ -91,21 +97,12 @@ const BATCH_SIZE = options['batch-size'];
 const MAX_UNAVAILABLE = options['max-unavailable'];
 const ROLLBACK_EXECUTIONS = options['rollback-executions'];
 const ROLLBACK_THRESHOLD = 3;
+/** RATE_LIMIT_REQUESTS of the services: the bench is one caller making tens of thousands of calls. */
+const BENCH_RATE_LIMIT = 1_000_000_000;
 const root = path.resolve(__dirname, '../../..');
 
 const log = (msg: string, fields: Record<string, unknown> = {}) =>
   console.error(JSON.stringify({ time: new Date().toISOString(), bench: 'orchestrator', msg, ...fields }));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function spawnNode(entry: string, args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', entry, ...args], {
@@ -177,6 +174,8 @@ interface BenchFleet {
 }
 
 async function main(): Promise<void> {
+  // First, on a machine nothing of the bench loads yet.
+  const floor = await benchFloor(options);
   bearer = `Bearer ${await testToken({ sub: 'bench' })}`;
   const orchestratorDb = await createTestDatabase('bench_orch');
   const registryDb = await createTestDatabase('bench_reg');
@@ -219,6 +218,8 @@ async function main(): Promise<void> {
         KAFKA_BROKERS: brokers,
         AUTH_JWT_SECRET: TEST_JWT_SECRET,
         LOG_LEVEL: 'warn',
+        // One token registers every instance: far past the per-caller limit of 6000 a minute.
+        RATE_LIMIT_REQUESTS: String(BENCH_RATE_LIMIT),
       }),
     );
     const registry = { url: `http://127.0.0.1:${registryPort}` };
@@ -238,6 +239,7 @@ async function main(): Promise<void> {
         AUTH_JWT_SECRET: TEST_JWT_SECRET,
         LOG_LEVEL: 'warn',
         HEALTH_DEADLINE_MARGIN_SECONDS: '30',
+        RATE_LIMIT_REQUESTS: String(BENCH_RATE_LIMIT),
         AGENT_AUTH_KEY: agentAuthKey,
       }),
     );
@@ -523,6 +525,15 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     console.log(JSON.stringify(figures));
+    printBenchResult('orchestrator', floor, {
+      upgradesPerSec: figures.instanceUpgradesPerSecondRollout,
+      upgradesPerSecOverall: figures.instanceUpgradesPerSecondOverall,
+      upgradesPerFloorReq: ratioToFloor(figures.instanceUpgradesPerSecondRollout, floor),
+      cpuMsPerInstance: stackCpuMsPerUnit(cpuReport, total),
+      machineBusyMsPerInstance: Number(((cpuReport.machineBusySeconds * 1000) / total).toFixed(2)),
+      rollbackDelayP50Ms: figures.rollbackDelayMs.p50,
+      rollbackDelayP99Ms: figures.rollbackDelayMs.p99,
+    });
   } finally {
     await consumer?.disconnect().catch(() => undefined);
     await progressConsumer?.disconnect().catch(() => undefined);

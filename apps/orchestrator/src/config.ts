@@ -71,6 +71,31 @@ export class OrchestratorConfig extends ApiSecurityConfig {
   @Min(1)
   COMMAND_MAX_ATTEMPTS = 3;
 
+  /**
+   * Runs of a timer job (ADR 0043) before BullMQ gives up on it; the recovery sweep re-arms it later
+   * (ADR 0077). Tests lower it to reach the failed state quickly.
+   */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  TIMER_JOB_ATTEMPTS = 10;
+
+  /**
+   * Tries of one result that parses but throws while being applied, while Postgres answers, before it is
+   * sent to upgrade.dlq and its execution halted (ADR 0078).
+   */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  RESULT_MAX_ATTEMPTS = 5;
+
+  /** Readiness fails once the oldest unpublished outbox row is older than this (ADR 0078). */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  OUTBOX_MAX_AGE_SECONDS = 60;
+
   /** How often the canary monitor looks for executions whose next check is due. */
   @Transform(({ value }) => Number(value))
   @IsInt()

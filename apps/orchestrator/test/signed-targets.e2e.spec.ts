@@ -1,9 +1,6 @@
 import { createHash } from 'crypto';
 import { ExecutionStatus, ValidationCheck } from '@upshift/contracts';
-import {
-  generateSigningKeyPair,
-  signArtifactDigest,
-} from '../../registry/src/signing-keys/artifact-signature';
+import { generateSigningKeyPair, signArtifactDigest } from '@upshift/signing';
 import { registerFleet } from './support/fleet-fixture';
 import { TestStack } from './support/stack';
 import { createUpgrade, operate } from './support/upgrades';

@@ -13,13 +13,22 @@
  * concurrent requests. A paced open-loop run (one request every 5 ms) measures the steady 200 req/s the
  * target means; both are printed.
  */
-import { createTestDatabase, defineCli, runCli, TEST_JWT_SECRET, testToken } from '@upshift/testing';
+import { defineCli, runCli } from '@upshift/cli';
+import {
+  benchFloor,
+  createTestDatabase,
+  FLOOR_CLI_OPTIONS,
+  printBenchResult,
+  ratioToFloor,
+  TEST_JWT_SECRET,
+  testToken,
+} from '@upshift/testing';
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'child_process';
 import { createHash } from 'crypto';
 import { Agent, request as httpRequest } from 'http';
-import { createServer } from 'net';
 import * as path from 'path';
+import { freePort } from '@upshift/stack';
 
 const REGISTRY_BENCH_CLI = defineCli({
   command: 'npm run bench:registry --',
@@ -41,6 +50,7 @@ const REGISTRY_BENCH_CLI = defineCli({
       env: 'BENCH_CONNECTIONS',
       description: "autocannon's connections",
     },
+    ...FLOOR_CLI_OPTIONS,
   },
 });
 // Before anything starts: --help and a wrong flag end the process here.
@@ -52,18 +62,6 @@ const TARGET_RATE = 200;
 const TARGET_P99_MS = 20;
 const VERSION_COUNT = 1_000;
 const API = '/api/v1/registry';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function startRegistryProcess(port: number, databaseUrl: string): ChildProcess {
   const root = path.resolve(__dirname, '../../..');
@@ -302,6 +300,8 @@ async function pacedRun(
 }
 
 async function main(): Promise<void> {
+  // First, on a machine nothing of the bench loads yet.
+  const floor = await benchFloor(options);
   bearer = `Bearer ${await testToken({ sub: 'bench' })}`;
   const db = await createTestDatabase('registry_bench');
   const port = await freePort();
@@ -400,6 +400,12 @@ async function main(): Promise<void> {
         perCase,
       }),
     );
+    printBenchResult('registry.path-validation', floor, {
+      validationsPerSec: Math.round(open.rps),
+      validationsPerFloorReq: ratioToFloor(open.rps, floor),
+      unthrottledP99Ms: open.p99,
+      pacedP99Ms: paced.p99,
+    });
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));

@@ -1,16 +1,10 @@
 import { parseEnvelope, RegistryEventSchema, Topics } from '@upshift/contracts';
 import type { EventEnvelope, RegistryEvent } from '@upshift/contracts';
-import { startBroker } from '@upshift/kafka-broker';
-import type { RunningBroker } from '@upshift/kafka-broker';
-import { createKafka } from '@upshift/messaging';
-import { eventually } from '@upshift/testing';
-import { mkdtempSync, rmSync } from 'fs';
+import { eventually, startTestBroker } from '@upshift/testing';
+import type { TestBroker } from '@upshift/testing';
 import type { Consumer } from 'kafkajs';
-import { tmpdir } from 'os';
-import * as path from 'path';
-import pino from 'pino';
 import { RegistryOutboxRelay } from '../src/events/registry-outbox-relay';
-import { generateSigningKeyPair } from '../src/signing-keys/artifact-signature';
+import { generateSigningKeyPair } from '@upshift/signing';
 import { API, RegistryTestContext, startRegistry } from './support/registry-test-app';
 import { createComponent, createVersion, releaseVersion } from './support/catalog-builders';
 
@@ -21,15 +15,13 @@ interface Received {
 
 /** registry.events through the real outbox relay and the embedded Kafka broker. */
 describe('registry.events (e2e, embedded broker)', () => {
-  let dataDir: string;
-  let broker: RunningBroker;
+  let broker: TestBroker;
   let ctx: RegistryTestContext;
   let consumer: Consumer;
   const received: Received[] = [];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'registry-events-'));
-    broker = await startBroker({ port: 0, dataDir });
+    broker = await startTestBroker({ label: 'registry-events' });
     ctx = await startRegistry('events', { KAFKA_BROKERS: broker.address, OUTBOX_RELAY_ENABLED: true });
   });
 
@@ -37,7 +29,6 @@ describe('registry.events (e2e, embedded broker)', () => {
     await consumer?.disconnect();
     await ctx?.close();
     await broker?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const relay = () => ctx.registry.app.get(RegistryOutboxRelay).relay;
@@ -55,11 +46,7 @@ describe('registry.events (e2e, embedded broker)', () => {
     await ctx.http.post(`${base}/yank`).send({ reason: 'bad build' }).expect(200);
     await relay().flush();
 
-    const kafka = createKafka({
-      clientId: 'registry-events-test',
-      brokers: [broker.address],
-      logger: pino({ level: 'silent' }),
-    });
+    const kafka = broker.kafka({ clientId: 'registry-events-test' });
     // A short fetch wait: disconnect waits for the fetch in flight.
     consumer = kafka.consumer({ groupId: `registry-events-test-${Date.now()}`, maxWaitTimeInMs: 100 });
     await consumer.connect();

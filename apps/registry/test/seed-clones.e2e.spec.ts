@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { testToken } from '@upshift/testing';
-import { findVerifyingKey, parseEd25519PublicKey } from '../src/signing-keys/artifact-signature';
-import { seedRegistry, type SeedResult } from '../src/seed/seed-registry';
+import { findVerifyingKey, parseEd25519PublicKey } from '@upshift/signing';
+import { seedRegistry, type SeedResult } from '@upshift/demo-catalog';
 import { API, RegistryTestContext, startRegistry } from './support/registry-test-app';
 
 /**

@@ -1,9 +1,8 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { DEMO_CATALOG } from '../src/seed/demo-catalog';
+import { DEMO_CATALOG, seedRegistry } from '@upshift/demo-catalog';
 import { testToken } from '@upshift/testing';
-import { seedRegistry } from '../src/seed/seed-registry';
 import { API, RegistryTestContext, startRegistry } from './support/registry-test-app';
 
 describe('registry seed (e2e)', () => {

@@ -1,4 +1,4 @@
-import { generateSigningKeyPair, signArtifactDigest } from '../src/signing-keys/artifact-signature';
+import { generateSigningKeyPair, signArtifactDigest } from '@upshift/signing';
 import {
   API,
   outboxEvents,

@@ -6,13 +6,12 @@
 import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InstanceCommandType } from '@upshift/contracts';
-import { createTestRedis } from '@upshift/testing';
-import { startFleet } from '../../fleet-sim/src';
+import { createTestRedis, startTestBroker } from '@upshift/testing';
+import { startFleet } from '@upshift/fleet';
 import {
   buildCommand,
   KafkaPeer,
   memoryArtifacts,
-  startTestBroker,
   startTestWorker,
   V2,
   workerConfig,

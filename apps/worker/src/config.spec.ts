@@ -30,6 +30,17 @@ describe('worker configuration', () => {
     expect(() => loadWorkerConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
   });
 
+  it('reads WORKER_HEALTH_PORT (8087 by default, 0 for any free port) and refuses a non-port', () => {
+    expect(loadWorkerConfig({ AGENT_AUTH_KEY }).WORKER_HEALTH_PORT).toBe(8087);
+    expect(loadWorkerConfig({ AGENT_AUTH_KEY, WORKER_HEALTH_PORT: '0' }).WORKER_HEALTH_PORT).toBe(0);
+    expect(() => loadWorkerConfig({ AGENT_AUTH_KEY, WORKER_HEALTH_PORT: 'http' })).toThrow(
+      /WORKER_HEALTH_PORT/,
+    );
+    expect(() => loadWorkerConfig({ AGENT_AUTH_KEY, WORKER_HEALTH_PORT: '70000' })).toThrow(
+      /WORKER_HEALTH_PORT/,
+    );
+  });
+
   it('requires AGENT_AUTH_KEY of at least 32 hex bytes, without echoing it', () => {
     expect(() => loadWorkerConfig({})).toThrow(/AGENT_AUTH_KEY is required/);
     const short = 'b2'.repeat(16);

@@ -44,6 +44,9 @@ export class WorkerConfig {
   /** On SIGTERM, how long in-flight commands may finish before being handed back. */
   @IsInt() @Min(0) WORKER_SHUTDOWN_GRACE_MS = 20_000;
 
+  /** Port of the plain-HTTP `/health/live` and `/health/ready` probes; 0 picks a free one (tests, ADR 0079). */
+  @IsInt() @Min(0) @Max(65535) WORKER_HEALTH_PORT = 8087;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
 }
 
@@ -56,6 +59,7 @@ const NUMERIC_KEYS: readonly (keyof WorkerConfig)[] = [
   'WORKER_RETRY_MAX_MS',
   'WORKER_SESSION_TIMEOUT_MS',
   'WORKER_SHUTDOWN_GRACE_MS',
+  'WORKER_HEALTH_PORT',
 ];
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {

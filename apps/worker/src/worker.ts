@@ -16,11 +16,15 @@ import { ResultCache } from './commands/result-cache';
 import type { WorkerConfig } from './config';
 import { BatchingPublisher } from './consumer/batching-publisher';
 import { CommandConsumer, type ConsumerStats } from './consumer/command-consumer';
+import { startHealthServer } from './health/health-server';
 import { InstanceLeases } from './lease/instance-lease';
+import { workerRedisOptions } from './redis-options';
 
 export interface RunningWorker {
   readonly workerId: string;
   readonly stats: ConsumerStats;
+  /** Port of `/health/live` and `/health/ready` (WORKER_HEALTH_PORT, or the one picked for 0). */
+  readonly healthPort: number;
   /** Graceful: finish (or hand back) in-flight commands, then disconnect everything. */
   stop(): Promise<void>;
 }
@@ -48,7 +52,7 @@ export async function startWorker(
   // event-loop tick go out as one socket write instead of one write each (a write to a loopback socket
   // was a fifth of the worker's CPU in bench:e2e).
   const redis = new Redis(config.REDIS_URL, {
-    maxRetriesPerRequest: 3,
+    ...workerRedisOptions(),
     lazyConnect: true,
     enableAutoPipelining: true,
   });
@@ -112,14 +116,21 @@ export async function startWorker(
   );
   await consumer.start();
   logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker consuming upgrade.commands');
+  const health = await startHealthServer(
+    config.WORKER_HEALTH_PORT,
+    { consumer: () => consumer.state, redisPing: () => redis.ping() },
+    logger,
+  );
 
   let stopped: Promise<void> | null = null;
   return {
     workerId: config.WORKER_ID,
     stats: consumer.stats,
+    healthPort: health.port,
     stop: () =>
       (stopped ??= (async () => {
         await consumer.stop();
+        await health.close();
         await producer.disconnect();
         driver.close();
         await redis.quit();

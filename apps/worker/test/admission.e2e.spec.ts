@@ -1,17 +1,14 @@
 import { CommandOutcome, InstanceCommandType } from '@upshift/contracts';
-import { createTestRedis, eventually, type TestRedis } from '@upshift/testing';
-import { startFleet, type Fleet } from '../../fleet-sim/src';
-import type { RunningWorker } from '../src/worker';
 import {
-  agentKeys,
-  buildCommand,
-  KafkaPeer,
-  memoryArtifacts,
+  createTestRedis,
+  eventually,
   startTestBroker,
-  startTestWorker,
-  V2,
-  workerConfig,
-} from './worker-harness';
+  type TestBroker,
+  type TestRedis,
+} from '@upshift/testing';
+import type { Fleet } from '@upshift/fleet';
+import type { RunningWorker } from '../src/worker';
+import { buildCommand, KafkaPeer, startTestWorker, workerConfig, startTestFleet } from './worker-harness';
 
 jest.setTimeout(60_000);
 
@@ -20,7 +17,7 @@ jest.setTimeout(60_000);
 // take the wake-up meant for the waiter that replaced it, or the next command starts up to a second late.
 describe('worker admission control', () => {
   const DRAIN_MS = 1500;
-  let broker: Awaited<ReturnType<typeof startTestBroker>>;
+  let broker: TestBroker;
   let redis: TestRedis;
   let fleet: Fleet;
   let peer: KafkaPeer;
@@ -29,12 +26,7 @@ describe('worker admission control', () => {
   beforeAll(async () => {
     broker = await startTestBroker();
     redis = await createTestRedis('worker-admission');
-    fleet = await startFleet({
-      agentKeys,
-      instances: 2,
-      initialVersion: '1.0.0',
-      artifactSource: memoryArtifacts(V2),
-    });
+    fleet = await startTestFleet(2);
     peer = new KafkaPeer(broker.brokers);
     await peer.start();
     // Concurrency 2 admits 8 commands; the queued ones are abandoned quickly at the end.

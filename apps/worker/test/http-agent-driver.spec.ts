@@ -7,7 +7,7 @@ import {
   masterKeyring,
   parseAgentUrlAllowList,
 } from '@upshift/contracts';
-import { startFleet, type Fleet } from '../../fleet-sim/src';
+import { startFleet, type Fleet } from '@upshift/fleet';
 import { AgentCallError } from '../src/agent/agent-driver';
 import { HttpAgentDriver } from '../src/agent/http-agent-driver';
 import { agentKeys, TENANT } from './worker-harness';

@@ -1,19 +1,16 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { join } from 'path';
 import { CommandOutcome, InstanceCommandType } from '@upshift/contracts';
-import { createTestRedis, eventually, type TestRedis } from '@upshift/testing';
-import { startFleet, type Fleet } from '../../fleet-sim/src';
-import type { RunningWorker } from '../src/worker';
 import {
-  buildCommand,
-  KafkaPeer,
-  memoryArtifacts,
+  createTestRedis,
+  eventually,
   startTestBroker,
-  startTestWorker,
-  V2,
-  workerConfig,
-  agentKeys,
-} from './worker-harness';
+  type TestBroker,
+  type TestRedis,
+} from '@upshift/testing';
+import type { Fleet } from '@upshift/fleet';
+import type { RunningWorker } from '../src/worker';
+import { buildCommand, KafkaPeer, startTestWorker, workerConfig, startTestFleet } from './worker-harness';
 
 jest.setTimeout(120_000);
 
@@ -42,7 +39,7 @@ function childEnv(config: ReturnType<typeof workerConfig>): Record<string, strin
 }
 
 describe('worker failover', () => {
-  let broker: Awaited<ReturnType<typeof startTestBroker>>;
+  let broker: TestBroker;
   let redis: TestRedis;
   let fleet: Fleet;
   let peer: KafkaPeer;
@@ -52,12 +49,7 @@ describe('worker failover', () => {
   beforeAll(async () => {
     broker = await startTestBroker();
     redis = await createTestRedis('worker-failover');
-    fleet = await startFleet({
-      agentKeys,
-      instances: 4,
-      initialVersion: '1.0.0',
-      artifactSource: memoryArtifacts(V2),
-    });
+    fleet = await startTestFleet(4);
     peer = new KafkaPeer(broker.brokers);
     await peer.start();
   });

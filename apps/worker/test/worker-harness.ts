@@ -1,9 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'crypto';
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
-import pino from 'pino';
 import {
   masterKeyring,
   commandMessage,
@@ -17,11 +13,10 @@ import {
   type InstanceCommand,
   type InstanceCommandResult,
 } from '@upshift/contracts';
-import { startBroker } from '@upshift/kafka-broker';
 import { eventually } from '@upshift/testing';
 import { loadWorkerConfig, type WorkerConfig } from '../src/config';
 import { startWorker, type RunningWorker } from '../src/worker';
-import type { Fleet } from '../../fleet-sim/src';
+import { startFleet, type Fleet } from '@upshift/fleet';
 
 export const TENANT = '550e8400';
 
@@ -55,17 +50,9 @@ export function memoryArtifacts(...artifacts: TestArtifact[]) {
   };
 }
 
-/** An embedded broker in a temporary directory. */
-export async function startTestBroker(): Promise<{ brokers: string[]; stop(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'upshift-worker-broker-'));
-  const broker = await startBroker({ port: 0, dataDir });
-  return {
-    brokers: [broker.address],
-    async stop() {
-      await broker.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+/** The worker suites' fleet: `instances` agents at 1.0.0 that trust the run's agent keys and serve V2. */
+export function startTestFleet(instances: number): Promise<Fleet> {
+  return startFleet({ agentKeys, instances, initialVersion: '1.0.0', artifactSource: memoryArtifacts(V2) });
 }
 
 export function workerConfig(
@@ -87,16 +74,17 @@ export function workerConfig(
     WORKER_RETRY_MAX_MS: '200',
     WORKER_SESSION_TIMEOUT_MS: '6000',
     WORKER_SHUTDOWN_GRACE_MS: '5000',
-    LOG_LEVEL: 'warn',
+    // Several workers run in one test process: each probe server takes a free port.
+    WORKER_HEALTH_PORT: '0',
+    // Silent unless the person running the tests asks for a level (jest.setup.ts).
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'silent',
     AGENT_AUTH_KEY,
     ...overrides,
   });
 }
 
-export const quietLogger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'error' });
-
 export async function startTestWorker(config: WorkerConfig, groupId?: string): Promise<RunningWorker> {
-  return startWorker(config, { logger: quietLogger, groupId });
+  return startWorker(config, { groupId });
 }
 
 export function buildCommand(

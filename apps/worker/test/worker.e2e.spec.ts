@@ -1,24 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandOutcome, ConsumerGroups, InstanceCommandType, Topics } from '@upshift/contracts';
-import { createTestRedis, eventually, type TestRedis } from '@upshift/testing';
-import { startFleet, type Fleet } from '../../fleet-sim/src';
+import {
+  createTestRedis,
+  eventually,
+  startTestBroker,
+  type TestBroker,
+  type TestRedis,
+} from '@upshift/testing';
+import type { Fleet } from '@upshift/fleet';
 import { InstanceLeases } from '../src/lease/instance-lease';
 import type { RunningWorker } from '../src/worker';
-import {
-  buildCommand,
-  KafkaPeer,
-  memoryArtifacts,
-  startTestBroker,
-  startTestWorker,
-  V2,
-  workerConfig,
-  agentKeys,
-} from './worker-harness';
+import { buildCommand, KafkaPeer, startTestWorker, workerConfig, startTestFleet } from './worker-harness';
 
 jest.setTimeout(60_000);
 
 describe('worker against the embedded broker, Redis and a simulated fleet', () => {
-  let broker: Awaited<ReturnType<typeof startTestBroker>>;
+  let broker: TestBroker;
   let redis: TestRedis;
   let fleet: Fleet;
   let peer: KafkaPeer;
@@ -27,12 +24,7 @@ describe('worker against the embedded broker, Redis and a simulated fleet', () =
   beforeAll(async () => {
     broker = await startTestBroker();
     redis = await createTestRedis('worker');
-    fleet = await startFleet({
-      agentKeys,
-      instances: 12,
-      initialVersion: '1.0.0',
-      artifactSource: memoryArtifacts(V2),
-    });
+    fleet = await startTestFleet(12);
     peer = new KafkaPeer(broker.brokers);
     await peer.start();
     worker = await startTestWorker(workerConfig(broker.brokers, redis.url, redis.prefix));

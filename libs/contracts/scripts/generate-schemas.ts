@@ -3,7 +3,8 @@ import * as path from 'path';
 import { CONTRACTS_DIR, renderContractArtifacts } from './contract-artifacts';
 
 /**
- * `npm run schemas:generate`: rewrites schemas/ and asyncapi.yaml from the TypeBox sources.
+ * `npm run schemas:generate`: rewrites schemas/, asyncapi.yaml and docs/agent-protocol.openapi.yaml from
+ * the TypeBox sources.
  * With `--check` it writes nothing and exits 1 listing the files that differ (the freshness test runs
  * this in a child process, because Prettier 3 loads its plugins with dynamic import, which Jest's VM
  * does not support).

@@ -1,4 +1,4 @@
-import { InstanceStatus, UpgradeStrategy } from '@upshift/contracts';
+import { InstanceStatus, UpgradeStrategy } from '@upshift/contracts/model';
 import fc from 'fast-check';
 import { maxUnavailable, planNextBatch, totalBatches } from './batch-planner';
 import type { PlanInput, PlannerInstance } from './batch-planner';

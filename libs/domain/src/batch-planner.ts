@@ -1,4 +1,4 @@
-import { ExecutionStatus, InstanceStatus, UpgradeStrategy } from '@upshift/contracts';
+import { ExecutionStatus, InstanceStatus, UpgradeStrategy } from '@upshift/contracts/model';
 import { IN_FLIGHT_STATUSES } from './instance-state-machine';
 import { STRATEGY_RULES } from './strategy-rules';
 

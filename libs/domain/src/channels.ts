@@ -1,4 +1,4 @@
-import { VersionChannel } from '@upshift/contracts';
+import { VersionChannel } from '@upshift/contracts/model';
 
 /**
  * Release channels nest (ADR 0004): a `dev` subscriber sees dev, beta and stable releases, a `beta`

@@ -1,4 +1,4 @@
-import { ExecutionStatus, InstanceStatus, UpgradeStrategy } from '@upshift/contracts';
+import { ExecutionStatus, InstanceStatus, UpgradeStrategy } from '@upshift/contracts/model';
 import fc from 'fast-check';
 import {
   completedStages,

@@ -1,4 +1,4 @@
-import { ExecutionStatus } from '@upshift/contracts';
+import { ExecutionStatus } from '@upshift/contracts/model';
 import {
   ACTIVE_STATUSES,
   ALL_EXECUTION_EVENTS,

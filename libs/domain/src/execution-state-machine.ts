@@ -1,4 +1,4 @@
-import { ExecutionStatus } from '@upshift/contracts';
+import { ExecutionStatus } from '@upshift/contracts/model';
 
 /**
  * The execution lifecycle of docs/api-contract.md, as data. `EXECUTION_TRANSITIONS` is its "moves to" column

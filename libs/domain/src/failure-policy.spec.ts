@@ -1,4 +1,4 @@
-import { ExecutionStatus } from '@upshift/contracts';
+import { ExecutionStatus } from '@upshift/contracts/model';
 import { transitionExecutionThrough } from './execution-state-machine';
 import {
   ROUTES_TO_FAILED,

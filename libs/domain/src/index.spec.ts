@@ -62,6 +62,15 @@ describe('@upshift/domain public API', () => {
         'failRoute',
         'rollbackOutcomeEvent',
         'rollbackRoute',
+        // next-step
+        'FORWARD_COMMANDS',
+        'decideNext',
+        'failureStep',
+        'hasForwardCommand',
+        'rollbackTargets',
+        'settledBatch',
+        'startRollback',
+        'thresholdReason',
         // statistics
         'computeStatistics',
         'statisticsFromTallies',

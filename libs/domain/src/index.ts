@@ -3,6 +3,7 @@ export * from './instance-state-machine';
 export * from './strategy-rules';
 export * from './batch-planner';
 export * from './failure-policy';
+export * from './next-step';
 export * from './statistics';
 export * from './channels';
 export * from './upgrade-path';

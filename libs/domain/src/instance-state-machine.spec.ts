@@ -1,4 +1,4 @@
-import { InstanceStatus } from '@upshift/contracts';
+import { InstanceStatus } from '@upshift/contracts/model';
 import fc from 'fast-check';
 import {
   ALL_INSTANCE_EVENTS,

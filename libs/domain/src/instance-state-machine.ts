@@ -1,4 +1,4 @@
-import { InstanceStatus } from '@upshift/contracts';
+import { InstanceStatus } from '@upshift/contracts/model';
 import type { TransitionResult } from './execution-state-machine';
 
 /**

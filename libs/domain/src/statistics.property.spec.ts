@@ -1,4 +1,4 @@
-import { ExecutionStatus } from '@upshift/contracts';
+import { ExecutionStatus } from '@upshift/contracts/model';
 import fc from 'fast-check';
 import { computeStatistics, statisticsFromTallies, tallyOutcomes } from './statistics';
 import type { ExecutionOutcome } from './statistics';

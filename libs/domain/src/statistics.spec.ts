@@ -1,5 +1,5 @@
-import type { ExecutionStatistics as ContractStatistics } from '@upshift/contracts';
-import { ExecutionStatus } from '@upshift/contracts';
+import type { ExecutionStatistics as ContractStatistics } from '@upshift/contracts/model';
+import { ExecutionStatus } from '@upshift/contracts/model';
 import { computeStatistics } from './statistics';
 import type { ExecutionOutcome, ExecutionStatistics } from './statistics';
 

@@ -1,4 +1,4 @@
-import { ExecutionStatus } from '@upshift/contracts';
+import { ExecutionStatus } from '@upshift/contracts/model';
 
 /**
  * ExecutionStatistics as docs/api-contract.md defines it. Declared here rather than imported so the

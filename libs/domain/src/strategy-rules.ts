@@ -1,4 +1,4 @@
-import { UpgradeStrategy } from '@upshift/contracts';
+import { UpgradeStrategy } from '@upshift/contracts/model';
 
 /**
  * How each strategy of docs/api-contract.md sizes and paces its batches (ADR 0002). Every strategy

@@ -1,4 +1,4 @@
-import { VersionChannel, VersionStatus } from '@upshift/contracts';
+import { VersionChannel, VersionStatus } from '@upshift/contracts/model';
 import fc from 'fast-check';
 import { gt } from 'semver';
 import { channelSees } from './channels';

@@ -1,4 +1,4 @@
-import { VersionChannel, VersionStatus } from '@upshift/contracts';
+import { VersionChannel, VersionStatus } from '@upshift/contracts/model';
 import { channelSees, visibleChannels } from './channels';
 import {
   VersionNotFoundError,

@@ -1,4 +1,4 @@
-import { VersionChannel, VersionStatus } from '@upshift/contracts';
+import { VersionChannel, VersionStatus } from '@upshift/contracts/model';
 import { coerce, compare, eq, gt, lt, major, rcompare, satisfies, valid, validRange } from 'semver';
 import { channelSees } from './channels';
 

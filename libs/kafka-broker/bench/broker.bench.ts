@@ -15,7 +15,8 @@ import * as os from 'os';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
-import { defineCli, runCli } from '@upshift/testing';
+import { defineCli, runCli } from '@upshift/cli';
+import { benchFloor, FLOOR_CLI_OPTIONS, printBenchResult, ratioToFloor } from '@upshift/testing';
 
 const BROKER_BENCH_CLI = defineCli({
   command: 'npm run bench:broker --',
@@ -46,6 +47,7 @@ const BROKER_BENCH_CLI = defineCli({
       env: 'BENCH_FSYNC',
       description: "the broker's --fsync",
     },
+    ...FLOOR_CLI_OPTIONS,
   },
 });
 // Before anything starts: --help and a wrong flag end the process here.
@@ -115,6 +117,8 @@ const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
+  // First, on a machine nothing of the bench loads yet.
+  const floor = await benchFloor(options);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'upshift-bench-broker-'));
   const { child, address } = await startBroker(dataDir);
   const pid = child.pid ?? 0;
@@ -236,6 +240,14 @@ async function main(): Promise<void> {
         },
       }),
     );
+    const produceRate = MESSAGES / produceSeconds;
+    printBenchResult('broker', floor, {
+      produceMsgPerSec: Math.round(produceRate),
+      consumeMsgPerSec: Math.round(total / consumeSeconds),
+      produceMsgPerFloorReq: ratioToFloor(produceRate, floor),
+      consumeMsgPerFloorReq: ratioToFloor(total / consumeSeconds, floor),
+      brokerCpuUsPerProducedMsg: +((produceBrokerCpu / MESSAGES) * 1e6).toFixed(2),
+    });
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { startTestBroker } from './support/broker-fixture';
+import { startTestBroker, type TestBroker } from '@upshift/testing';
 import { requirePythonKafka, run } from './support/child';
 
 jest.setTimeout(90_000);
@@ -10,7 +10,7 @@ jest.setTimeout(90_000);
  */
 describe('kafka-python (python3-kafka) against the embedded broker', () => {
   let python: string;
-  let broker: Awaited<ReturnType<typeof startTestBroker>>;
+  let broker: TestBroker;
 
   beforeAll(async () => {
     python = requirePythonKafka();

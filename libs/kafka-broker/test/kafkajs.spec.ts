@@ -1,5 +1,5 @@
-import { type Admin, type Consumer, type EachMessagePayload, Kafka, logLevel } from 'kafkajs';
-import { startTestBroker } from './support/broker-fixture';
+import type { Admin, Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import { startTestBroker, type TestBroker } from '@upshift/testing';
 
 jest.setTimeout(60_000);
 
@@ -16,16 +16,14 @@ function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promis
 }
 
 describe('kafkajs against the embedded broker', () => {
-  let broker: Awaited<ReturnType<typeof startTestBroker>>;
+  let broker: TestBroker;
   let kafka: Kafka;
   let admin: Admin;
 
   beforeAll(async () => {
     broker = await startTestBroker();
-    kafka = new Kafka({
+    kafka = broker.kafka({
       clientId: 'kafkajs-test',
-      brokers: [broker.address],
-      logLevel: logLevel.NOTHING,
       retry: { retries: 5, initialRetryTime: 100 },
     });
     admin = kafka.admin();

@@ -1,5 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
-import { startTestBroker } from './support/broker-fixture';
+import { startTestBroker, type TestBroker } from '@upshift/testing';
 import { requireKcat, run } from './support/child';
 
 jest.setTimeout(60_000);
@@ -12,7 +11,7 @@ interface KcatMetadata {
 /** librdkafka (via Debian's kcat): ApiVersions v3 flexible first, Metadata v4, Produce/Fetch v7/v11. */
 describe('kcat (librdkafka) against the embedded broker', () => {
   let kcat: string;
-  let broker: Awaited<ReturnType<typeof startTestBroker>>;
+  let broker: TestBroker;
 
   beforeAll(async () => {
     kcat = requireKcat();
@@ -90,11 +89,7 @@ describe('kcat (librdkafka) against the embedded broker', () => {
       Array.from({ length: 10 }, (_, i) => `value${i}`).sort(),
     );
 
-    const kafka = new Kafka({
-      clientId: 'kcat-check',
-      brokers: [broker.address],
-      logLevel: logLevel.NOTHING,
-    });
+    const kafka = broker.kafka({ clientId: 'kcat-check' });
     const admin = kafka.admin();
     await admin.connect();
     try {

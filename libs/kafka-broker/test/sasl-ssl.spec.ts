@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import type { Kafka, SASLOptions } from 'kafkajs';
+import { startTestBroker, type TestBroker } from '@upshift/testing';
 import { ApiKey } from '../src/api/versions';
 import { createDevCertificates, type DevCertificates } from '../src/tls/dev-certificates';
-import { startTestBroker } from './support/broker-fixture';
 import { requireKcat, requirePythonKafka, run } from './support/child';
 import { RawClient } from './support/raw-client';
 
@@ -17,7 +17,7 @@ describe('SASL_SSL (SCRAM and PLAIN over TLS)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'upshift-sasl-ssl-'));
   let certs: DevCertificates;
   let ca: Buffer;
-  let broker: Awaited<ReturnType<typeof startTestBroker>>;
+  let broker: TestBroker;
 
   beforeAll(async () => {
     certs = createDevCertificates(dir);
@@ -38,12 +38,10 @@ describe('SASL_SSL (SCRAM and PLAIN over TLS)', () => {
   });
 
   const client = (sasl: SASLOptions | undefined, ssl: boolean | { ca: Buffer } = { ca }): Kafka =>
-    new Kafka({
+    broker.kafka({
       clientId: 'sasl-ssl-test',
-      brokers: [broker.address],
       ssl,
       sasl,
-      logLevel: logLevel.NOTHING,
       connectionTimeout: 5_000,
       retry: { retries: 0 },
     });

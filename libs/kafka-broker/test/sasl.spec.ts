@@ -1,16 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import { startTestBroker, type TestBroker } from '@upshift/testing';
 import { ApiKey } from '../src/api/versions';
-import { startTestBroker } from './support/broker-fixture';
 import { requirePythonKafka, run } from './support/child';
 import { RawClient } from './support/raw-client';
 
 jest.setTimeout(60_000);
 
 describe('SASL/PLAIN (users from a file)', () => {
-  let broker: Awaited<ReturnType<typeof startTestBroker>>;
+  let broker: TestBroker;
   const usersDir = mkdtempSync(path.join(tmpdir(), 'upshift-sasl-'));
 
   beforeAll(async () => {
@@ -25,11 +25,9 @@ describe('SASL/PLAIN (users from a file)', () => {
   });
 
   const client = (password: string): Kafka =>
-    new Kafka({
+    broker.kafka({
       clientId: 'sasl-test',
-      brokers: [broker.address],
       sasl: { mechanism: 'plain', username: 'alice', password },
-      logLevel: logLevel.NOTHING,
       retry: { retries: 0 },
     });
 

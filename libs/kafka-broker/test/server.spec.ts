@@ -9,7 +9,7 @@ import * as path from 'path';
 import { ApiKey, SUPPORTED_APIS } from '../src/api/versions';
 import { ErrorCode } from '../src/protocol/error-codes';
 import { buildRecordBatch, decodeRecordBatch, splitBatches } from '../src/protocol/record-batch';
-import { startTestBroker } from './support/broker-fixture';
+import { startTestBroker, type TestBroker } from '@upshift/testing';
 import { RawClient } from './support/raw-client';
 
 jest.setTimeout(30_000);
@@ -21,7 +21,7 @@ const advertisedTable = SUPPORTED_APIS.map((a) => ({
 }));
 
 describe('the broker over raw TCP', () => {
-  let broker: Awaited<ReturnType<typeof startTestBroker>>;
+  let broker: TestBroker;
   const clients: RawClient[] = [];
   const connect = async (): Promise<RawClient> => {
     const c = await RawClient.connect(broker.port);

@@ -7,7 +7,14 @@ import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { Topics, parseEnvelope, progressMessage, ProgressEventSchema } from '@upshift/contracts';
 import { startBroker } from '@upshift/kafka-broker';
-import { createTestDatabase, defineCli, runCli } from '@upshift/testing';
+import { defineCli, runCli } from '@upshift/cli';
+import {
+  benchFloor,
+  createTestDatabase,
+  FLOOR_CLI_OPTIONS,
+  printBenchResult,
+  ratioToFloor,
+} from '@upshift/testing';
 import { OutboxRelay, createKafka, enqueueOutbox, ensureTopics, outboxTableSql } from '../src';
 
 /**
@@ -35,6 +42,7 @@ const OUTBOX_BENCH_CLI = defineCli({
       env: 'BENCH_KAFKA_BROKERS',
       description: 'a broker in another process or a real cluster instead of an embedded one',
     },
+    ...FLOOR_CLI_OPTIONS,
   },
 });
 // Before anything starts: --help and a wrong flag end the process here.
@@ -49,6 +57,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
+  // First, on a machine nothing of the bench loads yet.
+  const floor = await benchFloor(options);
   const db = await createTestDatabase('bench_outbox');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'upshift-bench-outbox-'));
   // --brokers measures against a broker in another process (or a real cluster).
@@ -133,6 +143,7 @@ async function main(): Promise<void> {
     while (latencies.length < SINGLES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await consumer.disconnect();
     const sorted = [...latencies].sort((a, b) => a - b);
+    const rowsPerSecond = Math.round(BACKLOG / (drainMs / 1000));
 
     console.log(
       JSON.stringify(
@@ -141,7 +152,7 @@ async function main(): Promise<void> {
           broker: external ?? 'embedded, in this process',
           backlogRows: BACKLOG,
           drainMs: Math.round(drainMs),
-          rowsPerSecond: Math.round(BACKLOG / (drainMs / 1000)),
+          rowsPerSecond,
           singleRowTransactions: SINGLES,
           received: latencies.length,
           commitToConsumerMs: {
@@ -155,6 +166,11 @@ async function main(): Promise<void> {
         2,
       ),
     );
+    printBenchResult('outbox', floor, {
+      rowsPerSec: rowsPerSecond,
+      rowsPerFloorReq: ratioToFloor(rowsPerSecond, floor),
+      commitToConsumerP99Ms: Number(percentile(sorted, 99).toFixed(1)),
+    });
   } finally {
     await relay.stop();
     await dataSource.destroy();

@@ -4,7 +4,8 @@ import type { Logger } from './logger';
 import { outboxChannel } from './sql';
 
 /** Advisory-lock key namespace: one lock per schema, the same in every process. */
-const lockName = (schema: string) => `upshift.outbox-relay:${schema}`;
+export const outboxLeaderLockName = (schema: string) => `upshift.outbox-relay:${schema}`;
+const lockName = outboxLeaderLockName;
 
 export interface OutboxLeadershipOptions {
   schema: string;

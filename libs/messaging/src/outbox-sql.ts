@@ -1,3 +1,4 @@
+import { outboxLeaderLockName } from './outbox-leadership';
 import { quoteSchema } from './sql';
 
 /**
@@ -24,4 +25,27 @@ CREATE INDEX IF NOT EXISTS outbox_published_at_idx ON ${s}.outbox (published_at)
 
 export function dropOutboxTableSql(schema: string): string {
   return `DROP TABLE IF EXISTS ${quoteSchema(schema)}.outbox;`;
+}
+
+/**
+ * For readiness (ADR 0078): the age of the oldest unpublished row in ms (0 when none), and whether any
+ * session of this database holds the schema's relay leadership lock (ADR 0021). A bigint advisory key
+ * shows in pg_locks as classid (high 32 bits), objid (low 32 bits) and objsubid 1.
+ */
+export function outboxStatusQuery(schema: string): { text: string; values: string[] } {
+  const s = quoteSchema(schema);
+  return {
+    text: `
+WITH k AS (SELECT hashtextextended($1, 0) AS key)
+SELECT
+  (SELECT coalesce(extract(epoch FROM clock_timestamp() - min(created_at)) * 1000, 0)::float8
+     FROM ${s}.outbox WHERE published_at IS NULL) AS oldest_pending_ms,
+  EXISTS (
+    SELECT 1 FROM pg_locks l, k
+     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND l.classid = ((k.key >> 32) & 4294967295)::oid AND l.objid = (k.key & 4294967295)::oid
+  ) AS leader_held`.trim(),
+    values: [outboxLeaderLockName(schema)],
+  };
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { logLevel } from 'kafkajs';
 import pino from 'pino';
-import { createDevCertificates, startBroker, type RunningBroker } from '@upshift/kafka-broker';
+import { createDevCertificates } from '@upshift/kafka-broker';
+import { startTestBroker, type TestBroker } from '@upshift/testing';
 import { createKafka, kafkaSecurityFromEnv } from '../src';
 
 jest.setTimeout(60_000);
@@ -12,14 +13,13 @@ jest.setTimeout(60_000);
 describe('kafkaSecurityFromEnv against a SASL_SSL broker', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'upshift-messaging-sasl-ssl-'));
   const certs = createDevCertificates(dir);
-  let broker: RunningBroker;
+  let broker: TestBroker;
 
   beforeAll(async () => {
     const users = path.join(dir, 'users.txt');
     writeFileSync(users, 'svc:s3cret\n');
-    broker = await startBroker({
-      port: 0,
-      dataDir: path.join(dir, 'data'),
+    broker = await startTestBroker({
+      label: 'messaging-sasl-ssl',
       saslUsersFile: users,
       tls: { certFile: certs.certFile, keyFile: certs.keyFile },
     });
@@ -33,7 +33,7 @@ describe('kafkaSecurityFromEnv against a SASL_SSL broker', () => {
   const kafka = (env: NodeJS.ProcessEnv) =>
     createKafka({
       clientId: 'security-test',
-      brokers: [broker.address],
+      brokers: broker.brokers,
       security: kafkaSecurityFromEnv(env),
       logger: pino({ level: 'silent' }),
       logLevel: logLevel.NOTHING,

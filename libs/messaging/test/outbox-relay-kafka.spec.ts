@@ -1,8 +1,5 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'crypto';
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import * as path from 'path';
 import { DataSource } from 'typeorm';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import pino from 'pino';
@@ -14,10 +11,8 @@ import {
   progressMessage,
 } from '@upshift/contracts';
 import type { OutboundMessage } from '@upshift/contracts';
-import { startBroker } from '@upshift/kafka-broker';
-import type { RunningBroker } from '@upshift/kafka-broker';
-import { createTestDatabase, eventually } from '@upshift/testing';
-import type { TestDatabase } from '@upshift/testing';
+import { createTestDatabase, eventually, startTestBroker } from '@upshift/testing';
+import type { TestBroker, TestDatabase } from '@upshift/testing';
 import {
   OutboxRelay,
   createKafka,
@@ -83,8 +78,7 @@ function progress(executionId: string, sequence: number): OutboundMessage {
 describe('OutboxRelay and consumers against the embedded broker', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
-  let broker: RunningBroker;
-  let dataDir: string;
+  let broker: TestBroker;
   let kafka: Kafka;
   const progressSeen: SeenMessage[] = [];
   const consumers: Consumer[] = [];
@@ -111,11 +105,10 @@ describe('OutboxRelay and consumers against the embedded broker', () => {
     dataSource = new DataSource({ type: 'postgres', url: db.url, entities: [] });
     await dataSource.initialize();
     await dataSource.query(outboxTableSql(SCHEMA));
-    dataDir = mkdtempSync(path.join(tmpdir(), 'upshift-messaging-'));
-    broker = await startBroker({ port: 0, dataDir });
+    broker = await startTestBroker({ label: 'messaging' });
     kafka = createKafka({
       clientId: 'messaging-test',
-      brokers: [`127.0.0.1:${broker.port}`],
+      brokers: broker.brokers,
       logger: silent,
     });
     await ensureTopics(kafka, { partitions: 3 });
@@ -128,7 +121,6 @@ describe('OutboxRelay and consumers against the embedded broker', () => {
     await dataSource?.destroy();
     await db?.drop();
     await broker?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
   beforeEach(async () => {

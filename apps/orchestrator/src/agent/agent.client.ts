@@ -11,26 +11,23 @@ import {
   parseAgentAuthKey,
   parseAgentUrlAllowList,
   signAgentRequest,
+  type AgentCapacity,
+  type AgentHealth,
   type AgentKeyring,
+  type AgentReadOperation,
+  type AgentStatus,
   type AgentUrlPolicy,
 } from '@upshift/contracts';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
 
-/** `GET {agentUrl}/agent/status` of the agent protocol. */
-export interface AgentStatus {
-  version: string;
-  healthy: boolean;
-  draining: boolean;
-  /** Free capacity as the agent reports it (docs/agent-protocol.md); null when absent or malformed. */
+/**
+ * What the checks read of `GET {agentUrl}/agent/status` (AgentStatus, docs/agent-protocol.md). Read
+ * leniently, field by field: an agent that reports no usable capacity still answers the backup check.
+ */
+export type AgentStatusReading = Pick<AgentStatus, 'version' | 'healthy' | 'draining' | 'lastBackupAt'> & {
+  /** Free capacity as the agent reports it; null when absent or malformed. */
   capacity: AgentCapacity | null;
-  lastBackupAt: string | null;
-}
-
-export interface AgentCapacity {
-  cpuPercentFree: number;
-  memoryMbFree: number;
-  diskMbFree: number;
-}
+};
 
 /** The instance to ask: its agent URL, and its tenant, whose key signs the request (ADR 0071). */
 export interface AgentTarget {
@@ -73,10 +70,10 @@ export class AgentClient implements OnModuleDestroy {
     this.https.destroy();
   }
 
-  async status(target: AgentTarget): Promise<AgentAnswer<AgentStatus>> {
+  async status(target: AgentTarget): Promise<AgentAnswer<AgentStatusReading>> {
     const res = await this.get(target, 'status');
     if (!res.ok) return res;
-    const body = res.value as Partial<AgentStatus> | null;
+    const body = res.value as Partial<Record<keyof AgentStatus, unknown>> | null;
     if (body === null || typeof body !== 'object' || typeof body.version !== 'string') {
       return { ok: false, error: 'status body is not an agent status' };
     }
@@ -96,14 +93,14 @@ export class AgentClient implements OnModuleDestroy {
   async health(target: AgentTarget): Promise<AgentAnswer<true>> {
     const res = await this.get(target, 'health');
     if (!res.ok) return res;
-    const body = res.value as { healthy?: unknown } | null;
+    const body = res.value as Partial<Record<keyof AgentHealth, unknown>> | null;
     if (body !== null && typeof body === 'object' && body.healthy === false) {
       return { ok: false, error: 'agent reports unhealthy' };
     }
     return { ok: true, value: true };
   }
 
-  private async get(target: AgentTarget, operation: 'status' | 'health'): Promise<AgentAnswer<unknown>> {
+  private async get(target: AgentTarget, operation: AgentReadOperation): Promise<AgentAnswer<unknown>> {
     let url: URL;
     try {
       url = new URL(`${target.agentUrl.replace(/\/$/, '')}/agent/${operation}`);

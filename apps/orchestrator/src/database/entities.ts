@@ -1,4 +1,13 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 import type {
   ExecutionStatus,
   InstanceCommandType,
@@ -17,8 +26,34 @@ const bigintAsNumber = {
 
 export type ExecutionPhase = 'CANARY' | 'ROLLOUT';
 
-/** One upgrade execution: the request, where it stands, and what its commands need to carry. */
+/** The statuses an execution ends in; the partial indexes below cover only the other ones. */
+const ACTIVE = "status NOT IN ('COMPLETED', 'FAILED', 'ROLLED_BACK', 'CANCELLED')";
+
+/**
+ * Each row below belongs to one execution and goes with it: the foreign keys the first migration
+ * declares inline, under the names Postgres gave them. Declared with @ForeignKey rather than a relation
+ * so that loading and saving stay on the plain `executionId` column.
+ */
+const belongsToExecution = (name: string) => ForeignKey(() => ExecutionEntity, { name, onDelete: 'CASCADE' });
+
+/**
+ * One upgrade execution: the request, where it stands, and what its commands need to carry.
+ *
+ * The indexes, check and defaults repeat what the migrations create, so that TypeORM's schema builder
+ * agrees with them (the schema-drift suite); the migrations remain the schema. One detail TypeORM's index
+ * metadata cannot carry: execution_tenant_created orders created_at DESC (the newest-first list).
+ * A column with a default is read back by a repository insert, untransformed (bigints as strings):
+ * ExecutionStore inserts without reading back.
+ */
 @Entity({ schema: SCHEMA, name: 'execution' })
+@Index('execution_tenant_created', ['tenantId', 'createdAt', 'id'])
+@Index('execution_component', ['componentId'])
+// At most one active execution per tenant and component: the database's answer to two concurrent
+// POSTs, which the create endpoint turns into 409 active-execution-exists (docs/api-contract.md).
+@Index('execution_one_active_per_component', ['tenantId', 'componentId'], { unique: true, where: ACTIVE })
+@Index('execution_canary_due', ['nextCanaryCheckAt'], { where: "status = 'CANARY_MONITORING'" })
+@Index('execution_active', ['status'], { where: ACTIVE })
+@Check('execution_phase_check', "phase IN ('CANARY', 'ROLLOUT')")
 export class ExecutionEntity {
   @PrimaryColumn('uuid') id!: string;
   @Column('text', { name: 'tenant_id' }) tenantId!: string;
@@ -46,21 +81,23 @@ export class ExecutionEntity {
   @Column('text', { name: 'status_reason', nullable: true }) statusReason!: string | null;
   @Column('text') phase!: ExecutionPhase;
   /** HALT from the failure policy: no new batches; FAILED once the in-flight ones settle. */
-  @Column('boolean') halted!: boolean;
-  @Column('int', { name: 'completed_instances' }) completedInstances!: number;
-  @Column('int', { name: 'failed_instances' }) failedInstances!: number;
-  @Column('int', { name: 'current_batch' }) currentBatch!: number;
-  @Column('int', { name: 'total_batches' }) totalBatches!: number;
+  @Column('boolean', { default: false }) halted!: boolean;
+  @Column('int', { name: 'completed_instances', default: 0 }) completedInstances!: number;
+  @Column('int', { name: 'failed_instances', default: 0 }) failedInstances!: number;
+  @Column('int', { name: 'current_batch', default: 0 }) currentBatch!: number;
+  @Column('int', { name: 'total_batches', default: 0 }) totalBatches!: number;
   /** STAGED: the last stage an operator approved (by resuming). */
-  @Column('int', { name: 'approved_stage' }) approvedStage!: number;
+  @Column('int', { name: 'approved_stage', default: 0 }) approvedStage!: number;
   @Column('timestamptz', { name: 'last_batch_completed_at', nullable: true })
   lastBatchCompletedAt!: Date | null;
   @Column('timestamptz', { name: 'next_canary_check_at', nullable: true }) nextCanaryCheckAt!: Date | null;
 
   /** Last `sequence` used on upgrade.progress for this execution (gap-free, from this locked row). */
-  @Column('bigint', { name: 'progress_sequence', transformer: bigintAsNumber }) progressSequence!: number;
+  @Column('bigint', { name: 'progress_sequence', default: 0, transformer: bigintAsNumber })
+  progressSequence!: number;
   /** Incremented by every committed state change: a fencing token for work done outside the lock. */
-  @Column('bigint', { name: 'lease_version', transformer: bigintAsNumber }) leaseVersion!: number;
+  @Column('bigint', { name: 'lease_version', default: 0, transformer: bigintAsNumber })
+  leaseVersion!: number;
 
   // What every command carries, captured at creation so commands never wait on the registry.
   @Column('text', { name: 'from_version' }) fromVersion!: string;
@@ -68,7 +105,7 @@ export class ExecutionEntity {
   @Column('text', { name: 'artifact_url' }) artifactUrl!: string;
   @Column('text', { name: 'artifact_sha256' }) artifactSha256!: string;
   @Column('text', { name: 'artifact_signature', nullable: true }) artifactSignature!: string | null;
-  @Column('jsonb', { name: 'target_dependencies' }) targetDependencies!: Record<string, string>;
+  @Column('jsonb', { name: 'target_dependencies', default: {} }) targetDependencies!: Record<string, string>;
 
   @Column('text', { name: 'rollback_reason', nullable: true }) rollbackReason!: string | null;
   @Column('timestamptz', { name: 'rollback_initiated_at', nullable: true }) rollbackInitiatedAt!: Date | null;
@@ -77,14 +114,17 @@ export class ExecutionEntity {
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt!: Date | null;
   @Column('timestamptz', { name: 'completed_at', nullable: true }) completedAt!: Date | null;
-  @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+  @Column('timestamptz', { name: 'updated_at', default: () => 'now()' }) updatedAt!: Date;
 }
 
 /** One instance of one execution; `id` is the registry's instance id. */
 @Entity({ schema: SCHEMA, name: 'execution_instance' })
-@Index(['executionId', 'position'])
+@Index('execution_instance_position', ['executionId', 'position'])
+@Index('execution_instance_pending', ['pendingCommandIssuedAt'], { where: 'pending_command_id IS NOT NULL' })
 export class ExecutionInstanceEntity {
-  @PrimaryColumn('uuid', { name: 'execution_id' }) executionId!: string;
+  @PrimaryColumn('uuid', { name: 'execution_id' })
+  @belongsToExecution('execution_instance_execution_id_fkey')
+  executionId!: string;
   @PrimaryColumn('text') id!: string;
   /** Order of the registry listing (by name): the order batches take instances in. */
   @Column('int') position!: number;
@@ -101,14 +141,16 @@ export class ExecutionInstanceEntity {
   pendingCommandType!: InstanceCommandType | null;
   @Column('timestamptz', { name: 'pending_command_issued_at', nullable: true })
   pendingCommandIssuedAt!: Date | null;
-  @Column('int') attempt!: number;
+  @Column('int', { default: 0 }) attempt!: number;
   /** Set when a ROLLBACK command for this instance failed. */
-  @Column('boolean', { name: 'rollback_failed' }) rollbackFailed!: boolean;
+  @Column('boolean', { name: 'rollback_failed', default: false }) rollbackFailed!: boolean;
 }
 
 @Entity({ schema: SCHEMA, name: 'validation_result' })
 export class ValidationResultEntity {
-  @PrimaryColumn('uuid', { name: 'execution_id' }) executionId!: string;
+  @PrimaryColumn('uuid', { name: 'execution_id' })
+  @belongsToExecution('validation_result_execution_id_fkey')
+  executionId!: string;
   @PrimaryColumn('text') check!: ValidationCheck;
   @Column('boolean') passed!: boolean;
   @Column('text') detail!: string;
@@ -116,10 +158,12 @@ export class ValidationResultEntity {
 }
 
 @Entity({ schema: SCHEMA, name: 'transcript_line' })
-@Index(['executionId', 'id'])
+@Index('transcript_line_execution', ['executionId', 'id'])
 export class TranscriptLineEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id!: string;
-  @Column('uuid', { name: 'execution_id' }) executionId!: string;
+  @Column('uuid', { name: 'execution_id' })
+  @belongsToExecution('transcript_line_execution_id_fkey')
+  executionId!: string;
   @Column('timestamptz') at!: Date;
   @Column('text') line!: string;
 }

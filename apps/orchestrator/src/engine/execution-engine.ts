@@ -5,57 +5,43 @@ import {
   InstanceCommandType,
   InstanceStatus,
   UpgradeStrategy,
-  ValidationCheck,
 } from '@upshift/contracts';
 import type { InstanceCommandResult } from '@upshift/contracts';
 import {
   completedStages,
-  completionEvent,
-  decideOnBlocked,
+  decideNext,
   decideOnCanaryHealth,
-  decideOnFailure,
-  failRoute,
+  failureStep,
+  isInstanceSettled,
   isTerminal,
-  needsRollback,
-  planNextBatch,
   planPhaseAfter,
-  rollbackOutcomeEvent,
-  rollbackRoute,
+  settledBatch,
+  startRollback,
   transitionExecution,
   transitionInstance,
 } from '@upshift/domain';
-import type { ExecutionEvent, ExecutionOperation, InstanceEvent } from '@upshift/domain';
+import type { ExecutionEvent, ExecutionOperation, InstanceEvent, NextStep } from '@upshift/domain';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
-import { SCHEMA } from '../database/entities';
 import type { ExecutionInstanceEntity } from '../database/entities';
-import type { ExecutionTransaction } from './execution-transaction';
-import { planInput, plannerInstances } from './plan-input';
+import type { CheckOutcome, EngineTransaction } from './execution-transaction';
+import { decisionInput, planInput, plannerInstances } from './plan-input';
 
 export const AUTO_ROLLBACK_INITIATOR = 'system:auto-rollback';
-const FORWARD_COMMANDS = new Set<string>([
-  InstanceCommandType.DRAIN,
-  InstanceCommandType.UPGRADE,
-  InstanceCommandType.HEALTH_CHECK,
-]);
-const SETTLED = new Set<InstanceStatus>([
-  InstanceStatus.COMPLETED,
-  InstanceStatus.FAILED,
-  InstanceStatus.ROLLED_BACK,
-]);
 
-export interface CheckOutcome {
-  check: ValidationCheck;
-  passed: boolean;
-  detail: string;
-}
+/**
+ * Steps one advance may apply before it must be waiting: a HALT or a rollback is followed by at most
+ * one more step (FAILED, or the rollback's end), so more would mean two rules keep undoing each other.
+ */
+const MAX_STEPS_PER_ADVANCE = 4;
 
 /** Why a result changed nothing (logged; duplicates and late answers are normal at-least-once traffic). */
 export type ResultVerdict = 'applied' | 'unknown-instance' | 'not-pending' | 'type-mismatch';
 
 /**
- * The execution engine: applies what the domain decides (transition tables, planner, failure policy)
- * to an ExecutionTransaction. It never does I/O itself: every change it makes is written by
- * ExecutionStore in the caller's transaction, so a state change and its events commit together.
+ * The execution engine: loads nothing and decides nothing of its own. It asks the domain what comes
+ * next (`decideNext`, `failureStep`; docs/adr/0080-decisions-in-the-domain.md) and applies the answer
+ * to an EngineTransaction. It never does I/O itself: every change it makes is written by ExecutionStore
+ * in the caller's transaction, so a state change and its events commit together.
  */
 @Injectable()
 export class ExecutionEngine {
@@ -63,7 +49,7 @@ export class ExecutionEngine {
 
   constructor(@Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig) {}
 
-  created(tx: ExecutionTransaction, warnings: { code: string; message: string }[]): void {
+  created(tx: EngineTransaction, warnings: { code: string; message: string }[]): void {
     const e = tx.execution;
     tx.emit({
       kind: 'ExecutionCreated',
@@ -89,7 +75,7 @@ export class ExecutionEngine {
    * (the bearer token's subject): it is recorded in the status reason, the transcript and RollbackInfo.
    */
   operate(
-    tx: ExecutionTransaction,
+    tx: EngineTransaction,
     operation: ExecutionOperation,
     context: { actor: string; reason?: string },
   ): void {
@@ -129,16 +115,11 @@ export class ExecutionEngine {
   }
 
   /** The five checks came back (ValidationRunner); ignored unless still VALIDATING. */
-  async validationFinished(tx: ExecutionTransaction, checks: CheckOutcome[]): Promise<void> {
+  validationFinished(tx: EngineTransaction, checks: CheckOutcome[]): void {
     const e = tx.execution;
     if (e.status !== ExecutionStatus.VALIDATING) return;
     for (const c of checks) {
-      await tx.manager.query(
-        `INSERT INTO ${SCHEMA}.validation_result (execution_id, "check", passed, detail, checked_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (execution_id, "check") DO UPDATE SET passed = $3, detail = $4, checked_at = $5`,
-        [e.id, c.check, c.passed, c.detail, tx.now],
-      );
+      tx.recordValidation(c);
       tx.emit({ kind: 'ValidationCheckCompleted', check: c.check, passed: c.passed, detail: c.detail });
       tx.say(`Check ${c.check} ${c.passed ? 'passed' : 'FAILED'}: ${c.detail}`);
     }
@@ -160,7 +141,7 @@ export class ExecutionEngine {
    * A worker's result. Applied only when it answers the instance's pending command; anything else
    * (a duplicate, a late answer to a superseded command) changes nothing.
    */
-  applyResult(tx: ExecutionTransaction, result: InstanceCommandResult): ResultVerdict {
+  applyResult(tx: EngineTransaction, result: InstanceCommandResult): ResultVerdict {
     const instance = tx.instance(result.instanceId);
     if (instance === undefined) return 'unknown-instance';
     if (instance.pendingCommandId !== result.commandId) return 'not-pending';
@@ -195,7 +176,7 @@ export class ExecutionEngine {
   }
 
   /** A health check's deadline passed; FAILED unless that very command has been answered meanwhile. */
-  healthDeadline(tx: ExecutionTransaction, instanceId: string, commandId: string): boolean {
+  healthDeadline(tx: EngineTransaction, instanceId: string, commandId: string): boolean {
     const instance = tx.instance(instanceId);
     if (instance === undefined || instance.pendingCommandId !== commandId) return false;
     tx.clearCommand(instance);
@@ -208,7 +189,7 @@ export class ExecutionEngine {
    * Commands nobody answered (a worker died after taking them, a message was lost) are issued again
    * under a new commandId; the old one is superseded, so its late answer is ignored.
    */
-  reissueStale(tx: ExecutionTransaction, issuedBefore: Date): number {
+  reissueStale(tx: EngineTransaction, issuedBefore: Date): number {
     let count = 0;
     for (const instance of tx.instances) {
       const type = instance.pendingCommandType;
@@ -231,12 +212,22 @@ export class ExecutionEngine {
     return count;
   }
 
+  /**
+   * A result of this execution could not be applied and was dead-lettered (ADR 0078): the HALT of the
+   * failure policy (no new batch; FAILED once the in-flight instances settle), with the reason in the
+   * transcript and on upgrade.progress.
+   */
+  haltUnappliable(tx: EngineTransaction, reason: string): void {
+    const e = tx.execution;
+    tx.say(`Result dead-lettered: ${reason}`, true);
+    if (isTerminal(e.status) || e.halted) return;
+    e.halted = true;
+    tx.say('Halted: no new batches; failing once in-flight instances settle', true);
+    this.advance(tx);
+  }
+
   /** The canary monitor's verdict; ignored unless the execution is still CANARY_MONITORING. */
-  canaryReport(
-    tx: ExecutionTransaction,
-    checked: string[],
-    unhealthy: { id: string; reason: string }[],
-  ): void {
+  canaryReport(tx: EngineTransaction, checked: string[], unhealthy: { id: string; reason: string }[]): void {
     const e = tx.execution;
     if (e.status !== ExecutionStatus.CANARY_MONITORING) return;
     tx.emit({
@@ -261,78 +252,72 @@ export class ExecutionEngine {
     }
   }
 
-  /** Applies planner decisions until one of them waits (batches are sequential, so at most one starts). */
-  advance(tx: ExecutionTransaction): void {
-    const e = tx.execution;
-    if (
-      e.status === ExecutionStatus.IN_PROGRESS &&
-      e.autoRollbackEnabled &&
-      e.failedInstances >= e.failureThreshold
-    ) {
-      this.beginRollback(tx, thresholdReason(e.failedInstances, e.failureThreshold), AUTO_ROLLBACK_INITIATOR);
-      return;
+  /**
+   * Asks the domain what comes next and applies it, until the answer is to wait (batches are
+   * sequential, so at most one starts).
+   */
+  advance(tx: EngineTransaction): void {
+    for (let applied = 0; applied < MAX_STEPS_PER_ADVANCE; applied += 1) {
+      const step = decideNext(decisionInput(tx.execution), tx.instances, tx.now);
+      if (!this.apply(tx, step)) return;
     }
-    const inFlight = tx.instances.some(
-      (i) => i.pendingCommandType !== null && FORWARD_COMMANDS.has(i.pendingCommandType),
+    throw new Error(
+      `engine bug: still no waiting step after ${MAX_STEPS_PER_ADVANCE} (execution ${tx.execution.id})`,
     );
-    if (
-      e.halted &&
-      (e.status === ExecutionStatus.PAUSED ||
-        e.status === ExecutionStatus.IN_PROGRESS ||
-        e.status === ExecutionStatus.CANARY_RUNNING)
-    ) {
-      // HALT: no new batch; FAILED once the in-flight instances have settled.
-      if (!inFlight) this.failThrough(tx, thresholdReason(e.failedInstances, e.failureThreshold));
-      return;
-    }
-    if (e.status !== ExecutionStatus.IN_PROGRESS && e.status !== ExecutionStatus.CANARY_RUNNING) return;
-    const decision = planNextBatch(planInput(e), plannerInstances(tx.instances), tx.now);
-    switch (decision.kind) {
-      case 'START_BATCH':
-        this.startBatch(tx, decision.batch, decision.instanceIds);
-        return;
-      case 'WAIT_FOR_INSTANCES':
-        return;
-      case 'WAIT_UNTIL':
-        tx.timers.push({
-          kind: 'advance',
-          executionId: e.id,
-          at: decision.at,
-          jobKey: `advance-${e.id}-${e.currentBatch}`,
-        });
-        return;
-      case 'CANARY_PHASE_DONE':
-        this.transition(tx, 'CANARY_DEPLOYED', 'canaries upgraded; monitoring their health');
+  }
+
+  /** Applies one step of the domain's; true when the state it leaves may call for another. */
+  private apply(tx: EngineTransaction, step: NextStep): boolean {
+    const e = tx.execution;
+    switch (step.kind) {
+      case 'DISPATCH_BATCH':
+        this.startBatch(tx, step.batch, step.instanceIds);
+        return false;
+      case 'WAIT':
+        if (step.for === 'BATCH_DELAY') {
+          tx.timers.push({
+            kind: 'advance',
+            executionId: e.id,
+            at: step.until,
+            jobKey: `advance-${e.id}-${e.currentBatch}`,
+          });
+        }
+        return false;
+      case 'MONITOR_CANARIES':
+        this.transition(tx, step.event, step.reason);
         e.nextCanaryCheckAt = tx.now;
         tx.canaryCheckNow = true;
-        return;
-      case 'STAGE_DONE':
-        this.transition(tx, 'PAUSE', `stage ${decision.stage} finished; resume to approve the next stage`);
-        return;
-      case 'BLOCKED':
-        if (decideOnBlocked(e.autoRollbackEnabled) === 'ROLLBACK') {
-          this.beginRollback(tx, decision.reason, AUTO_ROLLBACK_INITIATOR);
-        } else {
-          this.failThrough(tx, decision.reason);
+        return false;
+      case 'AWAIT_APPROVAL':
+        this.transition(tx, step.event, step.reason);
+        return false;
+      case 'START_ROLLBACK':
+        this.rollBack(tx, step, AUTO_ROLLBACK_INITIATOR);
+        return true;
+      case 'HALT':
+        e.halted = true;
+        tx.say(`${step.reason}: no new batches; failing once in-flight instances settle`, true);
+        return true;
+      case 'COMPLETE':
+        if (step.rollback !== null) {
+          tx.emit({
+            kind: 'RollbackCompleted',
+            rolledBackInstances: step.rollback.rolledBack,
+            failedInstances: step.rollback.failed,
+          });
         }
-        return;
-      case 'ALL_DONE': {
-        const reason =
-          decision.failed === 0
-            ? `all ${decision.completed} instance(s) upgraded`
-            : `${decision.completed} instance(s) upgraded, ${decision.failed} failed`;
-        this.transition(tx, completionEvent(decision), reason);
-        return;
-      }
+        for (const event of step.route) this.transition(tx, event, step.reason);
+        return false;
+      case 'FINISHED':
+        return false;
     }
   }
 
-  private startBatch(tx: ExecutionTransaction, batch: number, instanceIds: string[]): void {
+  private startBatch(tx: EngineTransaction, batch: number, instanceIds: string[]): void {
     const e = tx.execution;
     e.currentBatch = batch;
     for (const id of instanceIds) {
-      const instance = tx.instance(id);
-      if (instance === undefined) throw new Error(`planner picked unknown instance ${id}`);
+      const instance = this.instanceOf(tx, id);
       instance.batch = batch;
       this.moveInstance(tx, instance, 'DRAIN_ISSUED');
       tx.command(instance, InstanceCommandType.DRAIN);
@@ -345,7 +330,7 @@ export class ExecutionEngine {
     );
   }
 
-  private issueHealthCheck(tx: ExecutionTransaction, instance: ExecutionInstanceEntity): void {
+  private issueHealthCheck(tx: EngineTransaction, instance: ExecutionInstanceEntity): void {
     const commandId = tx.command(instance, InstanceCommandType.HEALTH_CHECK);
     const e = tx.execution;
     const seconds = e.healthCheckTimeoutSeconds + this.config.HEALTH_DEADLINE_MARGIN_SECONDS;
@@ -358,72 +343,68 @@ export class ExecutionEngine {
     });
   }
 
-  private instanceFailed(tx: ExecutionTransaction, instance: ExecutionInstanceEntity, reason: string): void {
+  private instanceFailed(tx: EngineTransaction, instance: ExecutionInstanceEntity, reason: string): void {
     const e = tx.execution;
     this.moveInstance(tx, instance, 'FAILED', reason);
     e.failedInstances += 1;
     this.batchMaybeSettled(tx, instance.batch);
-    if (isTerminal(e.status) || e.status === ExecutionStatus.ROLLING_BACK) return;
-    const decision = decideOnFailure({
-      autoRollbackEnabled: e.autoRollbackEnabled,
-      failureThreshold: e.failureThreshold,
-      currentFailures: e.failedInstances,
-    });
-    if (decision === 'ROLLBACK') {
-      // Invariant 5: the rollback starts in this very transaction, by the domain's route from the
-      // current status (CANARY_RUNNING and PAUSED reach ROLLING_BACK through the status table, ADR 0003).
-      this.beginRollback(tx, thresholdReason(e.failedInstances, e.failureThreshold), AUTO_ROLLBACK_INITIATOR);
-    } else if (decision === 'HALT' && !e.halted) {
-      e.halted = true;
-      tx.say(
-        `${thresholdReason(e.failedInstances, e.failureThreshold)}: no new batches; failing once in-flight instances settle`,
-        true,
-      );
-    }
+    // Invariant 5: a rollback starts in this very transaction, by the domain's route from the current
+    // status (CANARY_RUNNING and PAUSED reach ROLLING_BACK through the status table, ADR 0003); the
+    // rest of what comes next waits for the caller's advance.
+    const step = failureStep(decisionInput(e), tx.instances);
+    if (step !== null) this.apply(tx, step);
+    if (step?.kind === 'START_ROLLBACK') this.rollbackMaybeFinished(tx);
   }
 
   /** Emits BatchCompleted once every instance of `batch` has settled, and starts the batch delay. */
-  private batchMaybeSettled(tx: ExecutionTransaction, batch: number | null): void {
+  private batchMaybeSettled(tx: EngineTransaction, batch: number | null): void {
     if (batch === null) return;
-    const members = tx.instances.filter((i) => i.batch === batch);
-    if (members.some((i) => !SETTLED.has(i.status))) return;
-    const completed = members.filter((i) => i.status === InstanceStatus.COMPLETED).length;
-    const failed = members.filter((i) => i.status === InstanceStatus.FAILED).length;
+    const settled = settledBatch(tx.instances, batch);
+    if (settled === null) return;
+    const { completed, failed } = settled;
     tx.execution.lastBatchCompletedAt = tx.now;
     tx.emit({ kind: 'BatchCompleted', batch, completed, failed });
     tx.say(`Batch ${batch} finished: ${completed} completed, ${failed} failed`, true);
   }
 
-  beginRollback(tx: ExecutionTransaction, reason: string, initiatedBy: string): void {
+  /** A rollback someone asked for (an operator, the canary monitor), if the status table has a way there. */
+  beginRollback(tx: EngineTransaction, reason: string, initiatedBy: string): void {
     const e = tx.execution;
-    const route = rollbackRoute(e.status);
-    if (route === null) {
+    const step = startRollback(e.status, tx.instances, reason);
+    if (step === null) {
       this.logger.warn(
         { executionId: e.id, status: e.status },
         'no route to ROLLING_BACK from here; not rolling back',
       );
       return;
     }
-    for (const event of route) this.transition(tx, event, reason);
+    this.rollBack(tx, step, initiatedBy);
+    this.rollbackMaybeFinished(tx);
+  }
+
+  private rollBack(
+    tx: EngineTransaction,
+    step: Extract<NextStep, { kind: 'START_ROLLBACK' }>,
+    initiatedBy: string,
+  ): void {
+    const e = tx.execution;
+    const { reason, instanceIds } = step;
+    for (const event of step.route) this.transition(tx, event, reason);
     e.rollbackReason = reason;
     e.rollbackInitiatedAt = tx.now;
     e.rollbackInitiatedBy = initiatedBy;
     e.halted = false;
     e.nextCanaryCheckAt = null;
-    // Upgraded and health-checking instances (the domain's rule), plus any instance a forward command
-    // is still working on: its ROLLBACK supersedes that command and returns it to service.
-    const targets = tx.instances.filter(
-      (i) =>
-        needsRollback(i) || (i.pendingCommandType !== null && FORWARD_COMMANDS.has(i.pendingCommandType)),
+    for (const id of instanceIds) tx.command(this.instanceOf(tx, id), InstanceCommandType.ROLLBACK);
+    tx.emit({ kind: 'RollbackStarted', reason, initiatedBy, instanceIds });
+    tx.say(
+      `Rollback started by ${initiatedBy}: ${reason}; rolling back ${instanceIds.length} instance(s)`,
+      true,
     );
-    for (const instance of targets) tx.command(instance, InstanceCommandType.ROLLBACK);
-    tx.emit({ kind: 'RollbackStarted', reason, initiatedBy, instanceIds: targets.map((i) => i.id) });
-    tx.say(`Rollback started by ${initiatedBy}: ${reason}; rolling back ${targets.length} instance(s)`, true);
-    this.rollbackMaybeFinished(tx);
   }
 
   private rollbackSettled(
-    tx: ExecutionTransaction,
+    tx: EngineTransaction,
     instance: ExecutionInstanceEntity,
     ok: boolean,
     reason: string | null,
@@ -449,22 +430,12 @@ export class ExecutionEngine {
     this.rollbackMaybeFinished(tx);
   }
 
-  private rollbackMaybeFinished(tx: ExecutionTransaction): void {
-    if (tx.execution.status !== ExecutionStatus.ROLLING_BACK) return;
-    if (tx.instances.some((i) => i.pendingCommandType === InstanceCommandType.ROLLBACK)) return;
-    const rolledBack = tx.instances.filter((i) => i.status === InstanceStatus.ROLLED_BACK).map((i) => i.id);
-    const failed = tx.instances.filter((i) => i.rollbackFailed).map((i) => i.id);
-    tx.emit({ kind: 'RollbackCompleted', rolledBackInstances: rolledBack, failedInstances: failed });
-    this.transition(
-      tx,
-      rollbackOutcomeEvent({ rolledBack: rolledBack.length, failed: failed.length }),
-      failed.length > 0
-        ? `rollback failed on ${failed.length} instance(s)`
-        : `${rolledBack.length} instance(s) rolled back`,
-    );
+  /** ROLLING_BACK with no ROLLBACK command left ends the rollback (the domain says how). */
+  private rollbackMaybeFinished(tx: EngineTransaction): void {
+    if (tx.execution.status === ExecutionStatus.ROLLING_BACK) this.advance(tx);
   }
 
-  private cancel(tx: ExecutionTransaction, actor: string): void {
+  private cancel(tx: EngineTransaction, actor: string): void {
     const from = tx.execution.status;
     this.transition(tx, 'CANCEL', `cancelled by ${actor} while ${from}`);
     for (const instance of tx.instances) {
@@ -476,7 +447,7 @@ export class ExecutionEngine {
   }
 
   /** Applies an execution event through the domain's table; a refusal here is a bug, not a 409. */
-  transition(tx: ExecutionTransaction, event: ExecutionEvent, reason: string | null): void {
+  transition(tx: EngineTransaction, event: ExecutionEvent, reason: string | null): void {
     const e = tx.execution;
     const result = transitionExecution(e.status, event);
     if (!result.ok) {
@@ -495,15 +466,14 @@ export class ExecutionEngine {
     this.logger.log({ executionId: e.id, from, to: result.to, reason }, 'execution status changed');
   }
 
-  /** FAILED by the domain's route from the current status (e.g. PAUSED → IN_PROGRESS → FAILED). */
-  private failThrough(tx: ExecutionTransaction, reason: string): void {
-    const route = failRoute(tx.execution.status);
-    if (route === null) return;
-    for (const event of route) this.transition(tx, event, reason);
+  private instanceOf(tx: EngineTransaction, id: string): ExecutionInstanceEntity {
+    const instance = tx.instance(id);
+    if (instance === undefined) throw new Error(`engine bug: the domain picked unknown instance ${id}`);
+    return instance;
   }
 
   private moveInstance(
-    tx: ExecutionTransaction,
+    tx: EngineTransaction,
     instance: ExecutionInstanceEntity,
     event: InstanceEvent,
     error: string | null = null,
@@ -521,7 +491,7 @@ export class ExecutionEngine {
       instance.failedAt = from;
       instance.error = error;
     }
-    if (SETTLED.has(result.to)) instance.completedAt = tx.now;
+    if (isInstanceSettled(result.to)) instance.completedAt = tx.now;
     tx.touch(instance);
     tx.emit({
       kind: 'InstanceStatusChanged',
@@ -534,8 +504,4 @@ export class ExecutionEngine {
     });
     tx.say(`${instance.name}: ${from} → ${result.to}${error ? ` (${error})` : ''}`);
   }
-}
-
-function thresholdReason(failures: number, threshold: number): string {
-  return `${failures} instance failure(s) reached the failure threshold of ${threshold}`;
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'crypto';
-import type { EntityManager } from 'typeorm';
-import type { InstanceCommandType, ProgressEvent } from '@upshift/contracts';
+import type { InstanceCommandType, ProgressEvent, ValidationCheck } from '@upshift/contracts';
 import type { ExecutionEntity, ExecutionInstanceEntity } from '../database/entities';
 
 export interface PendingCommand {
@@ -19,14 +18,47 @@ export type TimerRequest =
   | { kind: 'health-deadline'; executionId: string; instanceId: string; commandId: string; at: Date }
   | { kind: 'validate'; executionId: string };
 
+/** One pre-upgrade check's verdict (ValidationRunner), stored in validation_result. */
+export interface CheckOutcome {
+  check: ValidationCheck;
+  passed: boolean;
+  detail: string;
+}
+
+/**
+ * What the engine needs of a transaction: the locked rows to change in place, and somewhere to put what
+ * the change emits. Nothing in it does I/O, so the engine runs as well on rows held in memory
+ * (execution-engine.spec.ts) as under ExecutionStore's lock.
+ */
+export interface EngineTransaction {
+  readonly now: Date;
+  readonly execution: ExecutionEntity;
+  readonly instances: readonly ExecutionInstanceEntity[];
+  /** Timers to arm after the commit. */
+  readonly timers: TimerRequest[];
+  /** Instance versions the registry must learn after the commit. */
+  readonly registrySync: RegistrySync[];
+  /** Set when the canary monitor should look at this execution right after commit. */
+  canaryCheckNow: boolean;
+  instance(id: string): ExecutionInstanceEntity | undefined;
+  emit(data: ProgressEvent): void;
+  say(line: string, publish?: boolean): void;
+  touch(instance: ExecutionInstanceEntity): void;
+  command(instance: ExecutionInstanceEntity, type: InstanceCommandType, reissue?: boolean): string;
+  clearCommand(instance: ExecutionInstanceEntity): void;
+  /** A check's verdict, written (upserted) with the rest of the change. */
+  recordValidation(outcome: CheckOutcome): void;
+}
+
 /**
  * Everything one state change does, collected while the execution row is locked and written in the
  * same Postgres transaction by ExecutionStore: the execution row, the instance rows that changed,
  * progress events (numbered from the locked row's counter, so the sequence is gap-free), commands,
- * transcript lines and the snapshot. Side effects that must not happen unless the transaction commits
+ * transcript lines, validation results and the snapshot. It holds no connection: ExecutionStore
+ * writes what it collected. Side effects that must not happen unless the transaction commits
  * (timers, registry updates, waking the canary monitor) are requested here and run by PostCommitEffects.
  */
-export class ExecutionTransaction {
+export class ExecutionTransaction implements EngineTransaction {
   readonly now = new Date();
   readonly events: ProgressEvent[] = [];
   readonly commands: PendingCommand[] = [];
@@ -34,6 +66,7 @@ export class ExecutionTransaction {
   readonly dirty = new Set<ExecutionInstanceEntity>();
   readonly timers: TimerRequest[] = [];
   readonly registrySync: RegistrySync[] = [];
+  readonly validationResults: CheckOutcome[] = [];
   /** The instances by id; kept with the cached rows between transactions (ExecutionStore). */
   readonly byId: ReadonlyMap<string, ExecutionInstanceEntity>;
   /** Set when anything changed (the execution row is written). */
@@ -44,7 +77,6 @@ export class ExecutionTransaction {
   canaryCheckNow = false;
 
   constructor(
-    readonly manager: EntityManager,
     readonly execution: ExecutionEntity,
     readonly instances: ExecutionInstanceEntity[],
     byId?: ReadonlyMap<string, ExecutionInstanceEntity>,
@@ -87,6 +119,11 @@ export class ExecutionTransaction {
     this.commands.push({ instance, commandId });
     this.touch(instance);
     return commandId;
+  }
+
+  recordValidation(outcome: CheckOutcome): void {
+    this.validationResults.push(outcome);
+    this.changed = true;
   }
 
   /** Forgets the instance's pending command: whatever answer still arrives for it is ignored. */

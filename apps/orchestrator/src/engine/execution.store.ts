@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import {
   ExecutionEntity,
   ExecutionInstanceEntity,
@@ -10,7 +10,7 @@ import {
 } from '../database/entities';
 import { toExecutionView } from '../upgrades/execution-view';
 import { ExecutionTransaction } from './execution-transaction';
-import type { RegistrySync as RegistrySyncEntry } from './execution-transaction';
+import type { CheckOutcome, RegistrySync as RegistrySyncEntry } from './execution-transaction';
 import { buildOutboxMessages, writeOutbox } from './outbox-messages';
 import { PostCommitEffects } from './post-commit-effects';
 
@@ -18,6 +18,19 @@ const INSTANCE_COLUMNS = `
   id text, status text, batch int, failed_at text, started_at timestamptz, completed_at timestamptz, error text,
   pending_command_id uuid, pending_command_type text, pending_command_issued_at timestamptz, attempt int,
   rollback_failed boolean`;
+
+/**
+ * Inserts the rows as they are. A repository insert would read every column with a default back
+ * (RETURNING) and copy it onto the entity untransformed: lease_version and progress_sequence would turn
+ * into the strings pg returns for bigint, and `+= 1` would then append instead of add.
+ */
+async function insertRows<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  rows: T[],
+): Promise<void> {
+  await manager.createQueryBuilder().insert().into(entity).values(rows).updateEntity(false).execute();
+}
 
 /** Executions whose instance rows are kept in memory between transactions (least recently used first out). */
 const CACHED_EXECUTIONS = 64;
@@ -70,9 +83,9 @@ export class ExecutionStore {
         .getOne();
       if (execution === null) return null;
       const cached = await this.lockedInstances(manager, execution);
-      const current = new ExecutionTransaction(manager, execution, cached.instances, cached.byId);
+      const current = new ExecutionTransaction(execution, cached.instances, cached.byId);
       const value = await fn(current);
-      await this.flush(current, false);
+      await this.flush(manager, current, false);
       tx = current;
       return { value };
     });
@@ -120,15 +133,15 @@ export class ExecutionStore {
   ): Promise<void> {
     let tx: ExecutionTransaction | null = null;
     await this.dataSource.transaction(async (manager) => {
-      await manager.getRepository(ExecutionEntity).insert(execution);
+      await insertRows(manager, ExecutionEntity, [execution]);
       const saved = await manager.getRepository(ExecutionEntity).findOneByOrFail({ id: execution.id });
       execution.createdAt = saved.createdAt;
       for (let i = 0; i < instances.length; i += 1000) {
-        await manager.getRepository(ExecutionInstanceEntity).insert(instances.slice(i, i + 1000));
+        await insertRows(manager, ExecutionInstanceEntity, instances.slice(i, i + 1000));
       }
-      const current = new ExecutionTransaction(manager, execution, instances);
+      const current = new ExecutionTransaction(execution, instances);
       fn(current);
-      await this.flush(current, true);
+      await this.flush(manager, current, true);
       tx = current;
     });
     if (tx !== null) {
@@ -137,8 +150,8 @@ export class ExecutionStore {
     }
   }
 
-  private async flush(tx: ExecutionTransaction, isNew: boolean): Promise<void> {
-    const { manager, execution } = tx;
+  private async flush(manager: EntityManager, tx: ExecutionTransaction, isNew: boolean): Promise<void> {
+    const { execution } = tx;
     if (
       !isNew &&
       !tx.changed &&
@@ -155,6 +168,10 @@ export class ExecutionStore {
     await this.updateExecution(manager, execution);
     if (!isNew && tx.dirty.size > 0) await this.updateInstances(manager, execution.id, [...tx.dirty]);
     if (tx.registrySync.length > 0) await this.oweRegistry(manager, execution, tx.registrySync, tx.now);
+    // Before the snapshot below, which reads them back.
+    if (tx.validationResults.length > 0) {
+      await this.saveValidation(manager, execution.id, tx.validationResults, tx.now);
+    }
     if (tx.transcript.length > 0) {
       await manager.query(
         `INSERT INTO ${SCHEMA}.transcript_line (execution_id, at, line) SELECT $1, $2, unnest($3::text[])`,
@@ -223,6 +240,23 @@ export class ExecutionStore {
          version_id = excluded.version_id, recorded_at = excluded.recorded_at`,
       [execution.tenantId, execution.id, now, [...latest.keys()], [...latest.values()]],
     );
+  }
+
+  /** The latest verdict of each check replaces an earlier one (a re-run after a restart). */
+  private async saveValidation(
+    manager: EntityManager,
+    executionId: string,
+    results: readonly CheckOutcome[],
+    now: Date,
+  ): Promise<void> {
+    for (const c of results) {
+      await manager.query(
+        `INSERT INTO ${SCHEMA}.validation_result (execution_id, "check", passed, detail, checked_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (execution_id, "check") DO UPDATE SET passed = $3, detail = $4, checked_at = $5`,
+        [executionId, c.check, c.passed, c.detail, now],
+      );
+    }
   }
 
   /** All changed instance rows in one statement: one round trip however many instances a batch moved. */

@@ -18,11 +18,18 @@ const REGISTRY_SYNC_OVERDUE_SECONDS = 30;
  * outside Postgres — validation runs, planner wake-ups, health-check deadlines, registry updates — and
  * re-issues commands nobody answered. Everything it arms is idempotent (deterministic job ids, and handlers
  * that re-check state under the row lock), so running it on every replica is harmless.
+ *
+ * A rollback must not wait for the generic stale re-issue (COMMAND_REISSUE_AFTER_SECONDS): the first
+ * successful sweep of a process re-issues at once every ROLLBACK command issued before the process
+ * started, since the process that issued it may have died with it unanswered (ADR 0077).
  */
 @Injectable()
 export class RecoverySweeper {
   private readonly logger = new Logger(RecoverySweeper.name);
   private sweeping: Promise<void> | null = null;
+  /** When this process started its recovery; ROLLBACK commands issued before it are re-issued once. */
+  private startedAt: Date | null = null;
+  private rollbacksResumed = false;
 
   constructor(
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
@@ -35,6 +42,8 @@ export class RecoverySweeper {
   ) {}
 
   start(): void {
+    this.startedAt = new Date();
+    this.rollbacksResumed = false;
     this.scheduler.addInterval(
       INTERVAL_NAME,
       setInterval(() => void this.sweep(), SWEEP_EVERY_MS),
@@ -57,6 +66,12 @@ export class RecoverySweeper {
   }
 
   private async run(): Promise<void> {
+    if (!this.rollbacksResumed && this.startedAt !== null) {
+      // Failed jobs kept by earlier versions (removeOnFail used to keep 1000) would block their ids.
+      await this.timers.dropFailed();
+      await this.resumeRollbacks(this.startedAt);
+      this.rollbacksResumed = true;
+    }
     const active: { id: string; status: string }[] = await this.dataSource.query(
       `SELECT id, status FROM ${SCHEMA}.execution
         WHERE status IN ('VALIDATING', 'IN_PROGRESS', 'CANARY_RUNNING')`,
@@ -110,6 +125,27 @@ export class RecoverySweeper {
         { executionId: owed.executionId, instances: owed.instanceIds.length },
         're-sending instance versions the registry has not acknowledged',
       );
+    }
+  }
+
+  /**
+   * ROLLBACK commands of ROLLING_BACK executions issued before `issuedBefore` are issued again under new
+   * command ids (a late answer to the old one is ignored). Runs once per process, at its first sweep.
+   */
+  private async resumeRollbacks(issuedBefore: Date): Promise<void> {
+    const rollingBack: { id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT e.id FROM ${SCHEMA}.execution e
+         JOIN ${SCHEMA}.execution_instance i ON i.execution_id = e.id
+        WHERE e.status = 'ROLLING_BACK' AND i.pending_command_type = 'ROLLBACK'
+          AND i.pending_command_issued_at < $1`,
+      [issuedBefore],
+    );
+    for (const { id } of rollingBack) {
+      const count = await this.store.withLocked(id, (tx) =>
+        tx.execution.status === 'ROLLING_BACK' ? this.engine.reissueStale(tx, issuedBefore) : 0,
+      );
+      if (count)
+        this.logger.warn({ executionId: id, count }, 'resumed a rollback: re-issued its ROLLBACK commands');
     }
   }
 }

@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import type { JobsOptions } from 'bullmq';
 import Redis from 'ioredis';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
+import { failFastRedisOptions, REDIS_COMMAND_TIMEOUT_MS } from './redis-options';
 
 export const TIMER_QUEUE_NAME = 'orchestrator-timers';
 
@@ -17,6 +18,10 @@ export type TimerJob =
  * deadline or a registry update survives an orchestrator restart and runs on whichever replica is up
  * (ADR 0043). Job ids are deterministic where a duplicate would be harmful: adding the same timer twice
  * (after a restart, or from two replicas) keeps one.
+ *
+ * A job that fails for good (its handler threw on every attempt, e.g. through a long Postgres outage) is
+ * removed, not kept: BullMQ refuses to add a job whose id still exists in any state, so a kept failed job
+ * would stop the recovery sweep from ever re-arming that timer (ADR 0077). The failure is logged.
  */
 @Injectable()
 export class TimerQueue implements OnModuleDestroy {
@@ -25,12 +30,12 @@ export class TimerQueue implements OnModuleDestroy {
   readonly queue: Queue;
 
   constructor(@Inject(ORCHESTRATOR_CONFIG) readonly config: OrchestratorConfig) {
-    this.connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.connection = new Redis(config.REDIS_URL, { ...failFastRedisOptions(), lazyConnect: false });
     this.connection.on('error', (error) => this.logger.warn({ err: error }, 'redis connection error'));
     this.queue = new Queue(TIMER_QUEUE_NAME, {
       connection: this.connection,
       prefix: config.QUEUE_PREFIX,
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000 },
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
     });
   }
 
@@ -38,33 +43,71 @@ export class TimerQueue implements OnModuleDestroy {
     job: TimerJob,
     options: { delayMs?: number; jobId?: string; retry?: boolean } = {},
   ): Promise<void> {
-    await this.queue.add(job.name, job.data, jobOptions(options));
+    await withinBound(
+      this.queue.add(job.name, job.data, jobOptions(options, this.config.TIMER_JOB_ATTEMPTS)),
+    );
   }
 
   /** Several jobs in one Redis round trip (a transaction's timers: one health deadline per instance). */
   async addBulk(jobs: { job: TimerJob; delayMs?: number; jobId?: string }[]): Promise<void> {
     if (jobs.length === 0) return;
-    await this.queue.addBulk(
-      jobs.map(({ job, delayMs, jobId }) => ({
-        name: job.name,
-        data: job.data,
-        opts: jobOptions({ delayMs, jobId }),
-      })),
+    await withinBound(
+      this.queue.addBulk(
+        jobs.map(({ job, delayMs, jobId }) => ({
+          name: job.name,
+          data: job.data,
+          opts: jobOptions({ delayMs, jobId }, this.config.TIMER_JOB_ATTEMPTS),
+        })),
+      ),
     );
   }
 
+  /** Removes failed jobs still kept in Redis, so that their ids can be armed again. */
+  async dropFailed(): Promise<number> {
+    return (await withinBound(this.queue.clean(0, 10_000, 'failed'))).length;
+  }
+
   async onModuleDestroy(): Promise<void> {
-    await this.queue.close();
-    this.connection.disconnect();
+    try {
+      // Bounded too: shutting down must not wait for a Redis that is down.
+      await withinBound(this.queue.close());
+    } catch (error) {
+      this.logger.warn({ err: error }, 'timer queue closed without Redis');
+    } finally {
+      this.connection.disconnect();
+    }
   }
 }
 
-function jobOptions(options: { delayMs?: number; jobId?: string; retry?: boolean }): JobsOptions {
+/**
+ * Until the queue's connection was ready once, BullMQ waits for it without limit (the fail-fast options
+ * apply only after that): bound the wait, so that a caller never hangs on a Redis that is down. A job
+ * added after the bound is harmless (deterministic ids, idempotent handlers).
+ */
+async function withinBound<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Redis did not take the timer job within ${REDIS_COMMAND_TIMEOUT_MS} ms`)),
+      REDIS_COMMAND_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([work, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function jobOptions(
+  options: { delayMs?: number; jobId?: string; retry?: boolean },
+  attempts: number,
+): JobsOptions {
   return {
     delay: Math.max(0, Math.round(options.delayMs ?? 0)),
     jobId: options.jobId,
     // Transaction conflicts or Redis hiccups are retried; the handlers are idempotent.
-    attempts: options.retry === false ? 1 : 10,
+    attempts: options.retry === false ? 1 : attempts,
     backoff: { type: 'exponential', delay: 200 },
   };
 }

@@ -26,16 +26,25 @@ export class TimerWorker {
   ) {}
 
   start(): void {
-    this.connection = new Redis(this.config.REDIS_URL, { maxRetriesPerRequest: null });
+    this.connection = new Redis(this.config.REDIS_URL, {
+      maxRetriesPerRequest: null,
+      disconnectTimeout: 200,
+    });
     this.connection.on('error', (error) => this.logger.warn({ err: error }, 'redis connection error'));
     this.worker = new Worker(TIMER_QUEUE_NAME, (job: Job) => this.handle(job as Job & TimerJob), {
       connection: this.connection,
       prefix: this.config.QUEUE_PREFIX,
       concurrency: 16,
     });
-    this.worker.on('failed', (job, error) =>
-      this.logger.warn({ err: error, job: job?.name, data: job?.data as unknown }, 'timer job failed'),
-    );
+    this.worker.on('failed', (job, error) => {
+      const context = { err: error, job: job?.name, id: job?.id, data: job?.data as unknown };
+      // The last attempt: the job is removed (ADR 0077), so this line is its only record.
+      if (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        this.logger.error(context, 'timer job failed for good; removed, the recovery sweep re-arms it');
+      } else {
+        this.logger.warn(context, 'timer job failed; retried');
+      }
+    });
     this.worker.on('error', (error) => this.logger.warn({ err: error }, 'timer worker error'));
   }
 

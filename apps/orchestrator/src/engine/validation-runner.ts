@@ -2,12 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import * as semver from 'semver';
 import { ExecutionStatus, ValidationCheck } from '@upshift/contracts';
 import { AgentClient } from '../agent/agent.client';
-import type { AgentStatus } from '../agent/agent.client';
+import type { AgentStatusReading } from '../agent/agent.client';
 import type { ExecutionEntity, ExecutionInstanceEntity } from '../database/entities';
 import { mapLimit } from '../common/map-limit';
 import { RegistryClient } from '../registry/registry.client';
 import type { RegistryVersion } from '../registry/registry.client';
-import type { CheckOutcome } from './execution-engine';
+import type { CheckOutcome } from './execution-transaction';
 import { ExecutionEngine } from './execution-engine';
 import { ExecutionStore } from './execution.store';
 
@@ -56,7 +56,7 @@ export class ValidationRunner {
         backupProblems.push(`${named(index)}: ${s.error}`);
         return;
       }
-      const status: AgentStatus = s.value;
+      const status: AgentStatusReading = s.value;
       const shortage = capacityShortage(status.capacity);
       if (shortage !== null) resourceProblems.push(`${named(index)}: ${shortage}`);
       if (status.lastBackupAt === null) backupProblems.push(`${named(index)}: no backup recorded`);
@@ -174,7 +174,7 @@ function errorText(error: unknown): string {
  * so it needs some headroom on every resource; null when it has it. The agent protocol reports free
  * CPU in percent and free memory and disk in MB.
  */
-function capacityShortage(capacity: AgentStatus['capacity']): string | null {
+function capacityShortage(capacity: AgentStatusReading['capacity']): string | null {
   if (capacity === null) return 'reports no capacity';
   const short: string[] = [];
   if (capacity.cpuPercentFree <= 0) short.push(`cpu ${capacity.cpuPercentFree}% free`);

@@ -1,21 +1,17 @@
 import { randomBytes } from 'crypto';
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
-import * as path from 'path';
 import type { Kafka } from 'kafkajs';
-import { startBroker } from '@upshift/kafka-broker';
 import { createKafka } from '@upshift/messaging';
 import {
   createTestDatabase,
   createTestRedis,
   eventually,
+  startTestBroker,
   TEST_JWT_SECRET,
   testToken,
 } from '@upshift/testing';
-import type { TestDatabase, TestRedis } from '@upshift/testing';
+import type { TestBroker, TestDatabase, TestRedis } from '@upshift/testing';
 import { masterKeyring, type UpgradeExecutionView } from '@upshift/contracts';
-import { createRegistryApp } from '../../../registry/src/main';
-import type { RegistryApp } from '../../../registry/src/main';
+import { freePort, startServiceProcess, waitUntilReady, type ServiceProcess } from '@upshift/stack';
 import { createOrchestratorApp } from '../../src/main';
 import type { OrchestratorApp } from '../../src/main';
 import type { OrchestratorConfig } from '../../src/config';
@@ -23,20 +19,26 @@ import { AgentFleet } from './agent-fleet';
 import { ProgressWatcher } from './progress-watcher';
 import { TestWorker } from './test-worker';
 
-type Broker = Awaited<ReturnType<typeof startBroker>>;
+/** The registry this stack runs: its own process, as in production (an app never imports another's source). */
+export interface TestRegistry {
+  /** Base URL, e.g. http://127.0.0.1:40123 (API under `${url}/api/v1/registry`). */
+  readonly url: string;
+  readonly process: ServiceProcess;
+}
 
 /**
  * Everything an orchestrator e2e test runs against, all real: its own Postgres database and Redis
- * prefix, the embedded Kafka broker, the registry app, the orchestrator app, an in-test agent fleet,
- * the test worker (over Kafka) and a progress consumer.
+ * prefix, the embedded Kafka broker, the registry (a child process, started while the orchestrator app
+ * boots in-process; ADR 0063), an in-test agent fleet, the test worker (over Kafka) and a progress
+ * consumer.
  */
 export class TestStack {
   db!: TestDatabase;
   redis!: TestRedis;
-  broker!: Broker;
+  broker!: TestBroker;
   brokers!: string;
   kafka!: Kafka;
-  registry!: RegistryApp;
+  registry!: TestRegistry;
   orchestrator!: OrchestratorApp;
   /** This stack's AGENT_AUTH_KEY: the orchestrator signs with it, the agent fleet verifies (ADR 0071). */
   readonly agentAuthKey = randomBytes(32).toString('hex');
@@ -45,7 +47,6 @@ export class TestStack {
   progress!: ProgressWatcher;
   /** An admin of every tenant: what `request` sends unless told otherwise. */
   adminToken = '';
-  private dataDir = '';
 
   static async start(label: string, overrides: Partial<OrchestratorConfig> = {}): Promise<TestStack> {
     const stack = new TestStack();
@@ -59,22 +60,33 @@ export class TestStack {
   }
 
   private async boot(label: string, overrides: Partial<OrchestratorConfig>): Promise<void> {
+    // The registry process needs only the database and the broker: it starts first, the rest meanwhile.
     this.db = await createTestDatabase(label);
-    this.redis = await createTestRedis(label);
-    this.dataDir = mkdtempSync(path.join(tmpdir(), `upshift-${label}-`));
-    this.adminToken = await testToken({ sub: 'test-admin', audience: overrides.AUTH_AUDIENCE || undefined });
-    this.broker = await startBroker({ port: 0, dataDir: this.dataDir });
-    this.brokers = `127.0.0.1:${this.broker.port}`;
+    this.broker = await startTestBroker({ label });
+    this.brokers = this.broker.address;
     this.kafka = createKafka({ clientId: `test-${label}`, brokers: [this.brokers] });
-    await this.agents.start();
-    this.registry = await createRegistryApp({
-      PORT: 0,
+    const registryPort = await freePort();
+    const registryUrl = `http://127.0.0.1:${registryPort}`;
+    const registry = startServiceProcess('registry', 'apps/registry/src/main.ts', {
+      PORT: String(registryPort),
       DATABASE_URL: this.db.url,
       KAFKA_BROKERS: this.brokers,
       LOG_LEVEL: 'warn',
       AUTH_JWT_SECRET: TEST_JWT_SECRET,
     });
-    this.orchestrator = await this.startOrchestrator(overrides);
+    this.registry = { url: registryUrl, process: registry };
+    this.redis = await createTestRedis(label);
+    this.adminToken = await testToken({ sub: 'test-admin', audience: overrides.AUTH_AUDIENCE || undefined });
+    // The registry's process start (Node, SWC, Nest) overlaps the orchestrator's in-process boot; the
+    // orchestrator reaches the registry only when a request or an event needs it. Settled, not raced:
+    // when one fails, stop() must find whatever else did start.
+    const started = await Promise.allSettled([
+      this.startOrchestrator(overrides).then((app) => (this.orchestrator = app)),
+      waitUntilReady(`${registryUrl}/health/ready`, registry),
+      this.agents.start(),
+    ]);
+    const failure = started.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
     this.worker = new TestWorker(this.kafka);
     await this.worker.start();
     this.progress = new ProgressWatcher(this.kafka);
@@ -92,7 +104,7 @@ export class TestStack {
       REGISTRY_URL: this.registry.url,
       AUTH_JWT_SECRET: TEST_JWT_SECRET,
       AGENT_AUTH_KEY: this.agentAuthKey,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'silent',
       CANARY_MONITOR_TICK_MS: 200,
       HEALTH_DEADLINE_MARGIN_SECONDS: 1,
       ...overrides,
@@ -156,11 +168,10 @@ export class TestStack {
     await this.progress?.stop().catch(() => undefined);
     await this.worker?.stop().catch(() => undefined);
     await this.orchestrator?.close().catch(() => undefined);
-    await this.registry?.close().catch(() => undefined);
+    await this.registry?.process.stop().catch(() => undefined);
     await this.agents.stop();
     await this.broker?.stop().catch(() => undefined);
     await this.redis?.cleanup().catch(() => undefined);
     await this.db?.drop().catch(() => undefined);
-    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

@@ -1,12 +1,10 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, Unique } from 'typeorm';
+import { UpdatableRegistryEntityBase } from '../database/registry-entity-base';
 
 /** Something that has releases: a service, a broker, a database. */
 @Entity({ schema: 'registry', name: 'component' })
 @Unique('component_name_key', ['name'])
-export class ComponentEntity {
-  @PrimaryGeneratedColumn('uuid')
-  id!: string;
-
+export class ComponentEntity extends UpdatableRegistryEntityBase {
   /** Unique; the name dependency ranges and installed-component maps refer to. */
   @Column({ type: 'varchar', length: 64 })
   name!: string;
@@ -30,10 +28,4 @@ export class ComponentEntity {
     update: false,
   })
   catalogRevision!: string;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt!: Date;
 }

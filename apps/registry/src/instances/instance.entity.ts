@@ -1,13 +1,5 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import { UpdatableRegistryEntityBase } from '../database/registry-entity-base';
 import { ComponentEntity } from '../components/component.entity';
 import { VersionEntity } from '../versions/version.entity';
 
@@ -15,10 +7,7 @@ import { VersionEntity } from '../versions/version.entity';
 @Entity({ schema: 'registry', name: 'instance' })
 @Index('instance_tenant_component_name_key', ['tenantId', 'componentId', 'name'], { unique: true })
 @Index('instance_version_idx', ['versionId'])
-export class InstanceEntity {
-  @PrimaryGeneratedColumn('uuid')
-  id!: string;
-
+export class InstanceEntity extends UpdatableRegistryEntityBase {
   @Column({ name: 'tenant_id', type: 'varchar', length: 64 })
   tenantId!: string;
 
@@ -45,10 +34,4 @@ export class InstanceEntity {
 
   @Column({ type: 'jsonb', default: {} })
   labels!: Record<string, string>;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt!: Date;
 }

@@ -4,7 +4,7 @@
  * token: REGISTRY_TOKEN, or one it mints with AUTH_JWT_SECRET.
  */
 import { serviceTokenSource } from '@upshift/http';
-import { seedRegistry } from './seed-registry';
+import { seedRegistry } from '@upshift/demo-catalog';
 
 async function main(): Promise<void> {
   const registryUrl = process.env['REGISTRY_URL'] ?? 'http://127.0.0.1:8085';

@@ -1,21 +1,11 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-} from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import { RegistryEntityBase } from '../database/registry-entity-base';
 import { ComponentEntity } from '../components/component.entity';
 
 /** An ed25519 public key trusted to sign a component's artifacts (docs/signing.md). */
 @Entity({ schema: 'registry', name: 'signing_key' })
 @Index('signing_key_component_fingerprint_key', ['componentId', 'fingerprint'], { unique: true })
-export class SigningKeyEntity {
-  @PrimaryGeneratedColumn('uuid')
-  id!: string;
-
+export class SigningKeyEntity extends RegistryEntityBase {
   @Column({ name: 'component_id', type: 'uuid' })
   componentId!: string;
 
@@ -30,7 +20,4 @@ export class SigningKeyEntity {
   /** Lower-case hex SHA-256 of the 32 raw public-key bytes. */
   @Column({ type: 'char', length: 64 })
   fingerprint!: string;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ComponentsService } from '../components/components.service';
 import { type Page, pageOf } from '../common/paging';
 import { RequestValidationError } from '../common/registry-errors';
-import { InvalidPublicKeyError, parseEd25519PublicKey, ParsedPublicKey } from './artifact-signature';
+import { InvalidPublicKeyError, parseEd25519PublicKey, ParsedPublicKey } from '@upshift/signing';
 import { AddSigningKeyRequest } from './dto/add-signing-key.request';
 import { SigningKeyView } from './dto/signing-key.view';
 import { SigningKeysRepository } from './signing-keys.repository';

@@ -1,5 +1,5 @@
-import { VersionStatus } from '@upshift/contracts';
-import { allowedVersionActions, transitionVersion, VersionAction } from './version-lifecycle';
+import { VersionStatus, type VersionAction } from '@upshift/contracts';
+import { allowedVersionActions, transitionVersion } from './version-lifecycle';
 
 const ACTIONS: VersionAction[] = ['publish', 'deprecate', 'yank'];
 

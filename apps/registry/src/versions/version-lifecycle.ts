@@ -1,7 +1,4 @@
-import { VersionStatus } from '@upshift/contracts';
-
-/** The operations that move a version through its lifecycle (POST …/versions/:versionId/<action>). */
-export type VersionAction = 'publish' | 'deprecate' | 'yank';
+import { VersionStatus, type VersionAction } from '@upshift/contracts';
 
 /**
  * Statuses only move forward: draft → published → deprecated → yanked, and a published version can

@@ -1,15 +1,6 @@
-import {
-  Check,
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { VersionChannel, VersionStatus } from '@upshift/contracts';
+import { UpdatableRegistryEntityBase } from '../database/registry-entity-base';
 import { ComponentEntity } from '../components/component.entity';
 import { SigningKeyEntity } from '../signing-keys/signing-key.entity';
 
@@ -19,10 +10,7 @@ import { SigningKeyEntity } from '../signing-keys/signing-key.entity';
 @Index('version_component_order_idx', ['componentId', 'major', 'minor', 'patch'])
 @Check('version_channel_check', `channel IN ('stable', 'beta', 'dev')`)
 @Check('version_status_check', `status IN ('draft', 'published', 'deprecated', 'yanked')`)
-export class VersionEntity {
-  @PrimaryGeneratedColumn('uuid')
-  id!: string;
-
+export class VersionEntity extends UpdatableRegistryEntityBase {
   @Column({ name: 'component_id', type: 'uuid' })
   componentId!: string;
 
@@ -110,10 +98,4 @@ export class VersionEntity {
   /** Why it was yanked, when the yank said so. */
   @Column({ name: 'yank_reason', type: 'text', nullable: true })
   yankReason!: string | null;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt!: Date;
 }

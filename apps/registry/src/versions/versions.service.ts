@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { VersionChannel, VersionStatus } from '@upshift/contracts';
-import type { RegistryEvent } from '@upshift/contracts';
+import type { RegistryEvent, VersionAction } from '@upshift/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { ComponentEntity } from '../components/component.entity';
 import { ComponentsService } from '../components/components.service';
@@ -12,14 +12,14 @@ import {
   SignatureRejectedError,
 } from '../common/registry-errors';
 import { RegistryEventOutbox } from '../events/registry-event-outbox';
-import { findVerifyingKey } from '../signing-keys/artifact-signature';
+import { findVerifyingKey } from '@upshift/signing';
 import { SigningKeysRepository } from '../signing-keys/signing-keys.repository';
 import { CreateVersionRequest } from './dto/create-version.request';
 import { ListVersionsQuery } from './dto/version-queries';
 import { VersionView } from './dto/version.view';
 import { parseReleaseVersion } from './release-version';
 import { VersionEntity } from './version.entity';
-import { transitionVersion, VersionAction } from './version-lifecycle';
+import { transitionVersion } from './version-lifecycle';
 import { VersionsRepository } from './versions.repository';
 
 @Injectable()

@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import type TestAgent from 'supertest/lib/agent';
-import { signArtifactDigest } from '../../src/signing-keys/artifact-signature';
+import { signArtifactDigest } from '@upshift/signing';
 import { API } from './registry-test-app';
 
 let counter = 0;

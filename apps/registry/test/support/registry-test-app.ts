@@ -38,7 +38,8 @@ export async function startRegistry(
       // Port 1 never answers: nothing here reaches a real broker unless a test asks for one.
       KAFKA_BROKERS: '127.0.0.1:1',
       OUTBOX_RELAY_ENABLED: false,
-      LOG_LEVEL: 'silent',
+      // Silent unless the person running the tests asks for a level (jest.setup.ts).
+      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'silent',
       AUTH_JWT_SECRET: TEST_JWT_SECRET,
       ...overrides,
     },

@@ -1,37 +1,14 @@
-/**
- * How a worker drives one instance. The HTTP implementation speaks the agent protocol
- * (docs/agent-protocol.md); another driver (SSH, a cloud API) could sit behind the same interface.
- * Every mutating call carries a commandId and is idempotent on the agent's side.
- */
-export interface AgentStatus {
-  instanceId: string;
-  name: string;
-  version: string;
-  previousVersion: string | null;
-  healthy: boolean;
-  draining: boolean;
-  capacity: { cpuPercentFree: number; memoryMbFree: number; diskMbFree: number };
-  lastBackupAt: string | null;
-}
+import type {
+  AgentBackupReply,
+  AgentHealth,
+  AgentStatus,
+  AgentUpgradeRequest,
+  AgentVersionReply,
+} from '@upshift/contracts';
 
-export interface AgentHealth {
-  healthy: boolean;
-  version: string;
-  checks: { name: string; healthy: boolean; detail?: string }[];
-}
-
-export interface UpgradeInstruction {
-  commandId: string;
-  version: string;
-  artifactUrl: string;
-  sha256: string;
-  signature: string | null;
-}
-
-export interface VersionReply {
-  version: string;
-  previousVersion: string | null;
-}
+// The protocol's bodies are defined once, in libs/contracts (docs/agent-protocol.md); the command executor
+// names the health answer through this module.
+export type { AgentHealth };
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -46,20 +23,29 @@ export interface AgentTarget {
   agentUrl: string;
 }
 
+/**
+ * How a worker drives one instance. The HTTP implementation speaks the agent protocol
+ * (docs/agent-protocol.md); another driver (SSH, a cloud API) could sit behind the same interface.
+ * Every mutating call carries a commandId and is idempotent on the agent's side.
+ */
 export interface AgentDriver {
   status(target: AgentTarget, options?: CallOptions): Promise<AgentStatus>;
   health(target: AgentTarget, options?: CallOptions): Promise<AgentHealth>;
   drain(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentStatus>;
   undrain(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentStatus>;
-  upgrade(target: AgentTarget, instruction: UpgradeInstruction, options?: CallOptions): Promise<VersionReply>;
+  upgrade(
+    target: AgentTarget,
+    instruction: AgentUpgradeRequest,
+    options?: CallOptions,
+  ): Promise<AgentVersionReply>;
   /** Restores the version kept by the last upgrade; `toVersion` is the version the caller expects to end on. */
   rollback(
     target: AgentTarget,
     commandId: string,
     toVersion: string,
     options?: CallOptions,
-  ): Promise<VersionReply>;
-  backup(target: AgentTarget, commandId: string, options?: CallOptions): Promise<{ lastBackupAt: string }>;
+  ): Promise<AgentVersionReply>;
+  backup(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentBackupReply>;
   close(): void;
 }
 

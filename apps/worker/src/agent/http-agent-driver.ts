@@ -7,19 +7,23 @@ import {
   agentStatusReason,
   checkAgentUrl,
   signAgentRequest,
+  type AgentBackupReply,
+  type AgentCommandRequest,
+  type AgentHealth,
   type AgentKeyring,
+  type AgentOperation,
+  type AgentRollbackRequest,
+  type AgentStatus,
+  type AgentUpgradeRequest,
   type AgentUrlPolicy,
+  type AgentVersionReply,
 } from '@upshift/contracts';
 import {
   AgentCallError,
   CallAbortedError,
   type AgentDriver,
   type AgentTarget,
-  type AgentHealth,
-  type AgentStatus,
   type CallOptions,
-  type UpgradeInstruction,
-  type VersionReply,
 } from './agent-driver';
 
 export interface HttpAgentDriverOptions {
@@ -59,19 +63,21 @@ export class HttpAgentDriver implements AgentDriver {
   }
 
   drain(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentStatus> {
-    return this.call<AgentStatus>('POST', target, 'drain', { commandId }, options);
+    const body: AgentCommandRequest = { commandId };
+    return this.call<AgentStatus>('POST', target, 'drain', body, options);
   }
 
   undrain(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentStatus> {
-    return this.call<AgentStatus>('POST', target, 'undrain', { commandId }, options);
+    const body: AgentCommandRequest = { commandId };
+    return this.call<AgentStatus>('POST', target, 'undrain', body, options);
   }
 
   upgrade(
     target: AgentTarget,
-    instruction: UpgradeInstruction,
+    instruction: AgentUpgradeRequest,
     options?: CallOptions,
-  ): Promise<VersionReply> {
-    return this.call<VersionReply>('POST', target, 'upgrade', instruction, options);
+  ): Promise<AgentVersionReply> {
+    return this.call<AgentVersionReply>('POST', target, 'upgrade', instruction, options);
   }
 
   rollback(
@@ -79,12 +85,14 @@ export class HttpAgentDriver implements AgentDriver {
     commandId: string,
     toVersion: string,
     options?: CallOptions,
-  ): Promise<VersionReply> {
-    return this.call<VersionReply>('POST', target, 'rollback', { commandId, toVersion }, options);
+  ): Promise<AgentVersionReply> {
+    const body: AgentRollbackRequest = { commandId, toVersion };
+    return this.call<AgentVersionReply>('POST', target, 'rollback', body, options);
   }
 
-  backup(target: AgentTarget, commandId: string, options?: CallOptions): Promise<{ lastBackupAt: string }> {
-    return this.call<{ lastBackupAt: string }>('POST', target, 'backup', { commandId }, options);
+  backup(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentBackupReply> {
+    const body: AgentCommandRequest = { commandId };
+    return this.call<AgentBackupReply>('POST', target, 'backup', body, options);
   }
 
   close(): void {
@@ -95,7 +103,7 @@ export class HttpAgentDriver implements AgentDriver {
   private call<T>(
     method: 'GET' | 'POST',
     target: AgentTarget,
-    operation: string,
+    operation: AgentOperation,
     body: unknown,
     options: CallOptions = {},
   ): Promise<T> {

@@ -56,7 +56,12 @@ export interface ConsumerStats {
   replayed: number;
   deadLettered: number;
   abandoned: number;
+  /** Commands stopped because their instance lease was lost or could not be renewed (ADR 0079). */
+  leaseLost: number;
 }
+
+/** Whether the consumer takes commands: what the worker's readiness reports. */
+export type ConsumerState = 'starting' | 'running' | 'crashed' | 'stopped';
 
 /**
  * Consumes `upgrade.commands` as group `upshift-workers` and runs commands as a pipeline: commands
@@ -65,7 +70,8 @@ export interface ConsumerStats {
  * are committed only up to the lowest unfinished command of each partition.
  */
 export class CommandConsumer {
-  readonly stats: ConsumerStats = { executed: 0, replayed: 0, deadLettered: 0, abandoned: 0 };
+  readonly stats: ConsumerStats = { executed: 0, replayed: 0, deadLettered: 0, abandoned: 0, leaseLost: 0 };
+  private runState: ConsumerState = 'starting';
   private readonly consumer: Consumer;
   private readonly topic: string;
   private readonly chains = new Map<string, Promise<void>>();
@@ -102,7 +108,20 @@ export class CommandConsumer {
       rebalanceTimeout: Math.max(options.sessionTimeoutMs, 10_000),
       allowAutoTopicCreation: false,
     });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      // Not ready until it has joined its group again: kafkajs restarts a crashed consumer unless the
+      // error is not retriable, and then it stays down.
+      this.runState = 'crashed';
+      this.deps.logger.error(
+        { err: event.payload.error, restart: event.payload.restart },
+        'consumer crashed',
+      );
+    });
+    this.consumer.on(this.consumer.events.STOP, () => {
+      this.runState = 'stopped';
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.runState = 'running';
       // A new generation: offsets tracked so far may belong to partitions now owned by another worker,
       // and kafkajs refetches from the committed offsets. Start tracking afresh.
       this.generation += 1;
@@ -112,6 +131,11 @@ export class CommandConsumer {
         'joined the worker group',
       );
     });
+  }
+
+  /** Running: connected, and in (or joining) the worker group. */
+  get state(): ConsumerState {
+    return this.runState;
   }
 
   async start(): Promise<void> {
@@ -125,6 +149,7 @@ export class CommandConsumer {
     });
     this.commitTimer = setInterval(() => void this.commit(), 200);
     this.commitTimer.unref();
+    if (this.runState === 'starting') this.runState = 'running';
   }
 
   /**
@@ -135,6 +160,7 @@ export class CommandConsumer {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.runState = 'stopped';
     this.consumer.pause([{ topic: this.topic }]);
     const idle = this.whenIdle();
     const graceTimer = new AbortController();
@@ -276,7 +302,12 @@ export class CommandConsumer {
       type: command.type,
       attempt: command.attempt,
     });
-    const signal = this.abort.signal;
+    // Aborted on shutdown (all commands) or when this command's instance lease is lost (this one).
+    const work = new AbortController();
+    let leaseLost = false;
+    const onShutdown = () => work.abort();
+    this.abort.signal.addEventListener('abort', onShutdown, { once: true });
+    const signal = work.signal;
     try {
       // One round trip per try: the command's stored result if it already ran (here or on another
       // worker, maybe while we waited), else the instance's lease.
@@ -293,8 +324,18 @@ export class CommandConsumer {
       const lease = gate;
       let released = false;
       try {
-        lease.keepAlive(() =>
-          log.warn('lost the instance lease while running; the agent idempotency keeps this safe'),
+        lease.keepAlive(
+          (loss) => {
+            // Another worker may take the instance now: stop calling its agent. No result is published;
+            // the orchestrator re-issues the command (ADR 0079).
+            log.warn(
+              { reason: loss.reason, err: loss.reason === 'unrenewable' ? loss.error : undefined },
+              'instance lease lost or not renewable; stopping work on the instance',
+            );
+            leaseLost = true;
+            work.abort();
+          },
+          (error) => log.warn({ err: error }, 'could not renew the instance lease; retrying'),
         );
         const report = await this.slots.runExclusive(() => this.deps.executor.execute(command, signal));
         // The agent work is over: store a definitive result (a redelivery replays it) and free the
@@ -324,6 +365,12 @@ export class CommandConsumer {
         }
       }
     } catch (error) {
+      if (leaseLost && !this.abort.signal.aborted) {
+        // Done here: its offset may be committed, as the orchestrator re-issues what is never answered.
+        this.stats.leaseLost += 1;
+        log.warn('command stopped: its instance lease was lost');
+        return 'done';
+      }
       if (error instanceof CallAbortedError || signal.aborted) {
         log.warn('command abandoned on shutdown; another worker will run it');
         return 'abandoned';
@@ -331,6 +378,8 @@ export class CommandConsumer {
       // Not a property of the agent (those become FAILED results): a bug or a message we cannot handle.
       await this.deadLetter(partition, message, error);
       return 'done';
+    } finally {
+      this.abort.signal.removeEventListener('abort', onShutdown);
     }
   }
 

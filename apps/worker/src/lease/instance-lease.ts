@@ -141,40 +141,75 @@ export class InstanceLeases {
   }
 }
 
+/** Why a running command's lease is gone: taken by another holder, or not renewable before it expires. */
+export type LeaseLoss = { reason: 'taken' } | { reason: 'unrenewable'; error: unknown };
+
 export class InstanceLease {
   private renewTimer: NodeJS.Timeout | null = null;
   private lost = false;
+  /** Until when the lease is known to be ours: the send time of the last successful renewal plus the TTL. */
+  private heldUntil: number;
 
   constructor(
     private readonly redis: Redis,
     readonly key: string,
     readonly token: string,
     private readonly ttlMs: number,
-  ) {}
+  ) {
+    // Conservative: the clock starts before the acquiring round trip returned.
+    this.heldUntil = Date.now() + ttlMs;
+  }
 
-  /** True once a renewal found the lease gone or taken: another worker may now act on the instance. */
+  /** True once the lease was found gone or taken, or could not be renewed in time. */
   get isLost(): boolean {
     return this.lost;
   }
 
   async renew(): Promise<boolean> {
+    const sentAt = Date.now();
     const renewed = (await this.redis.eval(RENEW_SCRIPT, 1, this.key, this.token, this.ttlMs)) === 1;
-    if (!renewed) this.lost = true;
+    if (renewed) this.heldUntil = sentAt + this.ttlMs;
+    else this.lost = true;
     return renewed;
   }
 
-  /** Renews every third of the lifetime until released. */
-  keepAlive(onLost: () => void): void {
+  /**
+   * Renews every third of the lifetime until released. `onLost` is called once, when a renewal finds the
+   * lease taken, or when renewals keep failing (Redis unreachable) so that the lease may expire before
+   * the next try: the holder must stop working on the instance then, as another worker may take it
+   * (ADR 0079). `onRenewError` reports each failed renewal.
+   */
+  keepAlive(onLost: (loss: LeaseLoss) => void, onRenewError?: (error: unknown) => void): void {
     const interval = Math.max(100, Math.floor(this.ttlMs / 3));
+    let renewing = false;
+    let lastError: unknown = null;
+    const lose = (loss: LeaseLoss) => {
+      if (this.lost && this.renewTimer === null) return;
+      this.lost = true;
+      this.stopRenewing();
+      onLost(loss);
+    };
+    const expiresBeforeNextTry = () => Date.now() + interval >= this.heldUntil;
     this.renewTimer = setInterval(() => {
+      if (renewing) {
+        // The previous renewal has not answered (a command timeout is pending): it counts as failing.
+        if (expiresBeforeNextTry())
+          lose({ reason: 'unrenewable', error: lastError ?? new Error('renewal pending') });
+        return;
+      }
+      renewing = true;
       this.renew().then(
         (ok) => {
-          if (!ok) {
-            this.stopRenewing();
-            onLost();
-          }
+          renewing = false;
+          lastError = null;
+          if (!ok) lose({ reason: 'taken' });
         },
-        () => undefined, // Redis hiccup: the next tick tries again, within the lifetime.
+        (error: unknown) => {
+          renewing = false;
+          lastError = error;
+          onRenewError?.(error);
+          if (this.renewTimer !== null && expiresBeforeNextTry()) lose({ reason: 'unrenewable', error });
+        },
       );
     }, interval);
     this.renewTimer.unref();

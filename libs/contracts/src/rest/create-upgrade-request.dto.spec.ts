@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { BadRequestException, ValidationPipe } from '@nestjs/common';
 import type { ArgumentMetadata } from '@nestjs/common';
 import { UpgradeStrategy } from '../enums';
+import { canaryUpgradeExample } from '../examples/canary-upgrade.example';
 import { CreateUpgradeRequest, validateCreateUpgradeRequest } from './create-upgrade-request.dto';
 import { UPGRADE_REQUEST_DEFAULTS, withDefaults } from './upgrade-request-defaults';
 import { flattenValidationErrors } from './validation-errors';
@@ -73,21 +74,8 @@ describe('CreateUpgradeRequest defaults', () => {
   });
 
   it('keep a fully specified request unchanged', () => {
-    const fullRequest = {
-      ...ids,
-      strategy: 'CANARY',
-      canaryPercentage: 10,
-      batchSize: 5,
-      batchDelaySeconds: 60,
-      healthCheckIntervalSeconds: 30,
-      healthCheckTimeoutSeconds: 300,
-      maxUnavailablePercentage: 25,
-      totalInstances: 20,
-      autoRollbackEnabled: true,
-      failureThreshold: 3,
-      initiatedBy: 'admin@matih.ai',
-      installedComponents: { kafka: '3.6.0', postgresql: '16.1' },
-    };
+    // The REST contract's CANARY example: every field given.
+    const fullRequest = canaryUpgradeExample(ids);
     expect(validateCreateUpgradeRequest(fullRequest)).toEqual({ value: fullRequest });
   });
 });

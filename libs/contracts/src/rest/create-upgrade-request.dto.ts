@@ -14,6 +14,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { UpgradeStrategy } from '../enums';
+import { CANARY_UPGRADE_EXAMPLE } from '../examples/canary-upgrade.example';
 import type { FieldError } from '../views/problem-details';
 import {
   UPGRADE_REQUEST_DEFAULTS as DEFAULTS,
@@ -184,7 +185,7 @@ export class CreateUpgradeRequest implements CreateUpgradeRequestInput {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string' },
-    example: { kafka: '3.6.0', postgresql: '16.1' },
+    example: CANARY_UPGRADE_EXAMPLE.installedComponents,
     description: 'Currently installed component versions (name → version)',
   })
   @IsOptional()

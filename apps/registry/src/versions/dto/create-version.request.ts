@@ -14,7 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsDependencyRangeMap } from '../../common/map-validators';
-import { SIGNATURE_BASE64_PATTERN } from '../../signing-keys/artifact-signature';
+import { SIGNATURE_BASE64_PATTERN } from '@upshift/signing';
 import { parseReleaseVersion } from '../release-version';
 
 /** A release's downloadable artifact; the signature covers the digest (docs/signing.md). */

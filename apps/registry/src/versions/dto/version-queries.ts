@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { VersionChannel, VersionStatus } from '@upshift/contracts';
 import { IsEnum, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/paging';
-import { SIGNATURE_BASE64_PATTERN } from '../../signing-keys/artifact-signature';
+import { SIGNATURE_BASE64_PATTERN } from '@upshift/signing';
 
 export class ListVersionsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: VersionChannel })

@@ -1,0 +1,12 @@
+export { startFleet, instanceName } from './fleet/fleet';
+export type { Fleet, FleetOptions, FleetRegistration, InstanceView } from './fleet/fleet';
+export { validateFaultConfig } from './fleet/faults';
+export type { FaultConfig, FaultRule } from './fleet/faults';
+export { validateLatencyProfile } from './fleet/latency';
+export type { LatencyDistribution, LatencyProfile } from './fleet/latency';
+export type { OutOfServiceHistory, OutOfServiceSample } from './fleet/out-of-service-recorder';
+export { httpArtifactSource, verifyArtifact, parsePublicKeys } from './agent/artifact-verifier';
+export type { ArtifactSource } from './agent/artifact-verifier';
+export { fetchComponentSigningKeys } from './agent/registry-signing-keys';
+export { SimulatedAgent } from './agent/simulated-agent';
+export { fetchAllPages, nextLink } from './registry/registry-pages';

@@ -4,21 +4,30 @@
  * - the embedded Kafka broker on 127.0.0.1:9092 (skipped when KAFKA_BROKERS is set), so that
  *   dashboards and `kcat -b 127.0.0.1:9092 -L` can attach;
  * - the `upshift` database on the local Postgres (created when missing);
- * - the registry and the orchestrator as child processes, each awaited on its health endpoint;
+ * - the registry and the orchestrator as child processes, each awaited on its health endpoint; with
+ *   UP_ORCHESTRATORS=2 a second orchestrator replica (UP_ORCHESTRATOR2_PORT, default ORCHESTRATOR_PORT + 2)
+ *   on the same database, Redis and broker, serving the same paths; the replicas run active-active, so
+ *   one of them dying is logged and the stack carries on with the other;
  * - the demo catalog loaded into the registry (idempotent: a re-run reuses what is there), signed with
  *   the key kept in .data/seed/, its artifacts served by the simulated fleet, which trusts every key the
  *   registry holds for the component: a database seeded by another checkout (another key) still works,
  *   and what cannot work (e.g. versions pointing at another fleet address) is reported loudly (ADR 0073);
  * - the workers (UP_WORKERS, default 2) and a simulated fleet (UP_FLEET_INSTANCES, default 20, agents
  *   on FLEET_PORT, default 8090) registered for tenant 550e8400 at upshift-gateway 2.1.0;
+ * - once everything is up, each service's name, pid, port and log file in .data/stack.json (removed on a
+ *   clean stop), so that a person or a test can kill one process by hand;
  * - everything stopped cleanly, in reverse order, on Ctrl-C or SIGTERM.
+ *
+ * Everything the launcher writes (tokens, stack.json, logs, the broker's data, the seed key) lives in
+ * UP_DATA_DIR (default .data); with it, UP_KAFKA_PORT and the *_PORT variables a second stack can run
+ * beside the first (the e2e suites do).
  *
  * The orchestrator forwards the registry's paths, so http://localhost:8084 serves both REST APIs.
  */
 import { spawn } from 'child_process';
 import type { ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
-import { mkdirSync, writeFileSync } from 'fs';
+import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
 import { mintToken } from '@upshift/http';
@@ -42,28 +51,44 @@ const root = path.resolve(__dirname, '..');
 const env = process.env;
 const DATABASE_URL = env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/upshift';
 const REDIS_URL = env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const KAFKA_BROKERS = env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+/** The embedded broker's port, when KAFKA_BROKERS is unset. */
+const KAFKA_PORT = Number(env['UP_KAFKA_PORT'] ?? 9092);
+const KAFKA_BROKERS = env['KAFKA_BROKERS'] ?? `127.0.0.1:${KAFKA_PORT}`;
 const REGISTRY_PORT = Number(env['REGISTRY_PORT'] ?? 8085);
 const ORCHESTRATOR_PORT = Number(env['ORCHESTRATOR_PORT'] ?? 8084);
+/** The second orchestrator replica's port (UP_ORCHESTRATORS=2); 8086 by default, beside the registry's. */
+const ORCHESTRATOR2_PORT = Number(env['UP_ORCHESTRATOR2_PORT'] ?? ORCHESTRATOR_PORT + 2);
 const FLEET_PORT = Number(env['FLEET_PORT'] ?? 8090);
-const LOG_DIR = path.join(root, '.data', 'logs');
+const DATA_DIR = path.resolve(root, env['UP_DATA_DIR'] || '.data');
+const LOG_DIR = path.join(DATA_DIR, 'logs');
 const DEMO_TENANT = '550e8400';
 const DEMO_COMPONENT = 'upshift-gateway';
 const FLEET_VERSION = '2.1.0';
 /** Verifies bearer tokens (ADR 0074): the environment's, or one made for this run. */
 const AUTH_JWT_SECRET = env['AUTH_JWT_SECRET'] || randomBytes(48).toString('base64url');
 /** Where the session's tokens are written, for the README's curl lines (`jq -r .operatorToken`). */
-const TOKENS_FILE = path.join(root, '.data', 'tokens.json');
+const TOKENS_FILE = path.join(DATA_DIR, 'tokens.json');
+/** Each service's pid and port while the stack is up, for killing one by hand (README, `jq … stack.json`). */
+const STACK_FILE = path.join(DATA_DIR, 'stack.json');
 /** Signs agent requests (ADR 0071): the environment's, or one made for this run (workers, orchestrator and fleet share it). */
 const AGENT_AUTH_KEY = env['AGENT_AUTH_KEY'] || randomBytes(32).toString('hex');
 
 const LOCAL_STACK_CLI = defineCli({
   command: 'npm run up --',
   summary:
-    'The local stack: the embedded Kafka broker on 127.0.0.1:9092 (unless KAFKA_BROKERS is set), the\n' +
-    'registry (REGISTRY_PORT, 8085), the orchestrator (ORCHESTRATOR_PORT, 8084), the demo catalog, workers\n' +
-    'and a simulated fleet (FLEET_PORT, 8090) for tenant 550e8400. Ctrl-C stops everything.',
+    'The local stack: the embedded Kafka broker on 127.0.0.1:9092 (UP_KAFKA_PORT; not started when\n' +
+    'KAFKA_BROKERS is set), the registry (REGISTRY_PORT, 8085), the orchestrator (ORCHESTRATOR_PORT, 8084;\n' +
+    'a second replica on UP_ORCHESTRATOR2_PORT, 8086), the demo catalog, workers and a simulated fleet\n' +
+    '(FLEET_PORT, 8090) for tenant 550e8400. Files go to UP_DATA_DIR (.data). Ctrl-C stops everything.',
   options: {
+    orchestrators: {
+      type: 'integer',
+      default: 1,
+      min: 1,
+      max: 2,
+      env: 'UP_ORCHESTRATORS',
+      description: 'orchestrator replicas (active-active; the second on UP_ORCHESTRATOR2_PORT)',
+    },
     workers: {
       type: 'integer',
       default: 2,
@@ -90,6 +115,7 @@ const LOCAL_STACK_CLI = defineCli({
   },
 });
 interface LocalStackOptions {
+  orchestrators: number;
   workers: number;
   instances: number;
 }
@@ -105,33 +131,60 @@ export interface LocalService {
   readyUrl?: string;
   /** Printed in the summary. */
   describe: string;
+  /** The HTTP port it listens on, for .data/stack.json. */
+  port?: number;
+  /**
+   * An orchestrator replica: its death is logged and the stack carries on while another replica
+   * runs (they are active-active); any other service's death stops the stack.
+   */
+  replica?: boolean;
 }
 
-/** The stack's services, started in this order and stopped in the reverse. */
-export const SERVICES: LocalService[] = [
-  {
-    name: 'registry',
-    entry: 'apps/registry/src/main.ts',
-    env: { PORT: String(REGISTRY_PORT), DATABASE_URL, KAFKA_BROKERS, AUTH_JWT_SECRET },
-    readyUrl: `http://127.0.0.1:${REGISTRY_PORT}/health/live`,
-    describe: `http://localhost:${REGISTRY_PORT}/api/v1/registry (docs /api/docs)`,
-  },
-  {
-    name: 'orchestrator',
+/**
+ * Orchestrator replica `replica` (1-based): the first is `orchestrator` on ORCHESTRATOR_PORT, the second
+ * `orchestrator-2` on ORCHESTRATOR2_PORT. Everything else is shared: the relay leadership is an advisory
+ * lock in the one database and the results consumer group splits the partitions (ADR 0078); only the
+ * Kafka client id differs, so that the broker's logs tell the replicas apart.
+ */
+function orchestratorService(replica: number, replicas: number): LocalService {
+  const port = replica === 1 ? ORCHESTRATOR_PORT : ORCHESTRATOR2_PORT;
+  const suffix = replica === 1 ? '' : `-${replica}`;
+  return {
+    name: `orchestrator${suffix}`,
     entry: 'apps/orchestrator/src/main.ts',
     env: {
-      PORT: String(ORCHESTRATOR_PORT),
+      PORT: String(port),
       DATABASE_URL,
       REDIS_URL,
       KAFKA_BROKERS,
+      KAFKA_CLIENT_ID: `upshift-orchestrator${suffix}`,
       REGISTRY_URL: `http://127.0.0.1:${REGISTRY_PORT}`,
       AUTH_JWT_SECRET,
       AGENT_AUTH_KEY,
     },
-    readyUrl: `http://127.0.0.1:${ORCHESTRATOR_PORT}/health/ready`,
-    describe: `http://localhost:${ORCHESTRATOR_PORT}/api/v1/registry (both APIs; docs /api/docs)`,
-  },
-];
+    readyUrl: `http://127.0.0.1:${port}/health/ready`,
+    describe: `http://localhost:${port}/api/v1/registry (both APIs; docs /api/docs)`,
+    port,
+    replica: replicas > 1,
+  };
+}
+
+/** The stack's services before the catalog is seeded, started in this order and stopped in the reverse. */
+export function coreServices(options: Pick<LocalStackOptions, 'orchestrators'>): LocalService[] {
+  return [
+    {
+      name: 'registry',
+      entry: 'apps/registry/src/main.ts',
+      env: { PORT: String(REGISTRY_PORT), DATABASE_URL, KAFKA_BROKERS, AUTH_JWT_SECRET },
+      readyUrl: `http://127.0.0.1:${REGISTRY_PORT}/health/live`,
+      describe: `http://localhost:${REGISTRY_PORT}/api/v1/registry (docs /api/docs)`,
+      port: REGISTRY_PORT,
+    },
+    ...Array.from({ length: options.orchestrators }, (_, index) =>
+      orchestratorService(index + 1, options.orchestrators),
+    ),
+  ];
+}
 
 /** What the catalog seeding hands to the services started after it. */
 interface SeededCatalog {
@@ -171,6 +224,7 @@ function fleetServices(
     },
     readyUrl: `http://127.0.0.1:${FLEET_PORT}/admin/instances`,
     describe: `${options.instances} agents at http://localhost:${FLEET_PORT}/i/<name>, admin /admin`,
+    port: FLEET_PORT,
   };
   return [...workers, fleet];
 }
@@ -206,7 +260,7 @@ async function seedCatalog(tokens: SessionTokens): Promise<SeededCatalog> {
   const seed = await seedRegistry({
     registryUrl: `http://127.0.0.1:${REGISTRY_PORT}`,
     token: tokens.adminToken,
-    keyFile: path.join(root, '.data', 'seed', 'artifact-signing.key'),
+    keyFile: path.join(DATA_DIR, 'seed', 'artifact-signing.key'),
     artifactBaseUrl: `http://127.0.0.1:${FLEET_PORT}/artifacts`,
   });
   const gateway = seed.components[DEMO_COMPONENT];
@@ -302,18 +356,57 @@ function stopChild(name: string, child: ChildProcess, timeoutMs = 15_000): Promi
   });
 }
 
+/** A started service, as .data/stack.json lists it. */
+interface RunningService {
+  name: string;
+  child: ChildProcess;
+  service: LocalService;
+}
+
+/**
+ * .data/stack.json: every child process still running, with its pid, port and log file (null when
+ * LOG_FORMAT=json sends the logs to stdout), keyed by service name. The embedded broker is no entry: it
+ * runs inside the launcher (launcherPid), and killing that would orphan the children. Written once
+ * everything is up, and again when a replica dies.
+ */
+function writeStackFile(running: RunningService[]): void {
+  const stack = {
+    launcherPid: process.pid,
+    writtenAt: new Date().toISOString(),
+    kafka: KAFKA_BROKERS,
+    services: Object.fromEntries(
+      running
+        .filter(({ child }) => child.exitCode === null && child.signalCode === null)
+        .map(({ name, child, service }) => [
+          name,
+          {
+            name,
+            pid: child.pid ?? null,
+            port: service.port ?? null,
+            logFile: logFormat === 'pretty' ? path.relative(root, serviceLogFile(LOG_DIR, name)) : null,
+          },
+        ]),
+    ),
+  };
+  mkdirSync(path.dirname(STACK_FILE), { recursive: true });
+  writeFileSync(STACK_FILE, `${JSON.stringify(stack, null, 2)}\n`);
+}
+
 async function main(): Promise<void> {
   // Before anything starts: --help and a wrong flag or variable end the process here.
   const { values: options } = runCli(LOCAL_STACK_CLI);
   logFormat = resolveLogFormat(options['log-format'], process.stdout.isTTY === true);
-  const children: { name: string; child: ChildProcess }[] = [];
+  const children: RunningService[] = [];
   let broker: RunningBroker | null = null;
   let stopping = false;
+  let up = false;
 
   const stopAll = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
     log('stopping the local stack');
+    // First: from here on the pids in it are going away.
+    rmSync(STACK_FILE, { force: true });
     for (const { name, child } of [...children].reverse()) await stopChild(name, child);
     if (broker !== null) {
       await broker.stop();
@@ -327,8 +420,8 @@ async function main(): Promise<void> {
   try {
     await ensureDatabase(DATABASE_URL);
     if (env['KAFKA_BROKERS'] === undefined) {
-      const dataDir = path.join(root, '.data', 'kafka');
-      broker = await startBroker({ port: 9092, host: '127.0.0.1', dataDir, defaultPartitions: 3 });
+      const dataDir = path.join(DATA_DIR, 'kafka');
+      broker = await startBroker({ port: KAFKA_PORT, host: '127.0.0.1', dataDir, defaultPartitions: 3 });
       log(
         'embedded Kafka broker listening',
         { address: broker.address, dataDir },
@@ -358,9 +451,20 @@ async function main(): Promise<void> {
       });
       if (logFormat === 'pretty')
         captureServiceLogs(child, service.name, LOG_DIR, (line) => console.log(line));
-      children.push({ name: service.name, child });
+      children.push({ name: service.name, child, service });
       child.once('exit', (code, signal) => {
-        if (!stopping) {
+        if (stopping) return;
+        const alive = (other: RunningService) =>
+          other.child !== child && other.child.exitCode === null && other.child.signalCode === null;
+        const survivors = children.filter((other) => other.service.replica === true && alive(other));
+        if (service.replica === true && survivors.length > 0) {
+          log(
+            'orchestrator replica exited; the other replica carries on',
+            { service: service.name, code, signal, survivors: survivors.map((other) => other.name) },
+            `✗ ${service.name} exited (${signal ?? `code ${code}`}); ${survivors.map((other) => other.name).join(', ')} carries on`,
+          );
+          if (up) writeStackFile(children);
+        } else {
           log(
             'service exited unexpectedly; stopping the stack',
             { service: service.name, code, signal },
@@ -377,11 +481,17 @@ async function main(): Promise<void> {
       );
     };
     const tokens = await mintSessionTokens();
-    for (const service of SERVICES) await start(service);
+    const core = coreServices(options);
+    for (const service of core) await start(service);
     const later = fleetServices(await seedCatalog(tokens), options, tokens);
     for (const service of later) await start(service);
-    const up = {
+    writeStackFile(children);
+    up = true;
+    const summary = {
       api: `http://localhost:${ORCHESTRATOR_PORT}/api/v1/registry`,
+      ...(options.orchestrators > 1
+        ? { api2: `http://localhost:${ORCHESTRATOR2_PORT}/api/v1/registry` }
+        : {}),
       tenant: DEMO_TENANT,
       kafka: KAFKA_BROKERS,
       postgres: DATABASE_URL.replace(/:[^:@/]*@/, ':***@'),
@@ -391,23 +501,28 @@ async function main(): Promise<void> {
       'local stack up (Ctrl-C stops it)',
       // The tokens themselves only on a terminal: JSON lines end up in log files.
       {
-        ...up,
+        ...summary,
         tokens: path.relative(root, TOKENS_FILE),
-        services: Object.fromEntries([...SERVICES, ...later].map((s) => [s.name, s.describe])),
+        stack: path.relative(root, STACK_FILE),
+        services: Object.fromEntries([...core, ...later].map((s) => [s.name, s.describe])),
       },
       formatBanner('\nlocal stack up (Ctrl-C stops it)', [
-        ['API', `${up.api}  (both REST APIs)`],
+        ['API', `${summary.api}  (both REST APIs)`],
+        ...(summary.api2 === undefined
+          ? []
+          : [['API (replica 2)', `${summary.api2}  (the same paths, active-active)`] as [string, string]]),
         ['API docs', `http://localhost:${ORCHESTRATOR_PORT}/api/docs`],
-        ['tenant', up.tenant],
+        ['tenant', summary.tenant],
         ['admin token', tokens.adminToken],
         ['operator token', `${tokens.operatorToken}  (tenant ${DEMO_TENANT})`],
         [
           'tokens file',
           `${path.relative(root, TOKENS_FILE)}  (valid 12 h; to mint more with npm run token, start with AUTH_JWT_SECRET set)`,
         ],
-        ['Kafka', up.kafka],
-        ['Postgres', up.postgres],
-        ['Redis', up.redis],
+        ['Kafka', summary.kafka],
+        ['Postgres', summary.postgres],
+        ['Redis', summary.redis],
+        ['processes', `${path.relative(root, STACK_FILE)}  (name, pid, port, log of each service)`],
         ['logs', `${path.relative(root, LOG_DIR)}/<service>.log (JSON; LOG_FORMAT=json prints them here)`],
       ]),
     );

@@ -19,16 +19,19 @@ async function probe(
   fn: () => Promise<Record<string, unknown>>,
   timeoutMs = 3000,
 ): Promise<[string, Check | { status: 'down'; message: string }]> {
+  let timer: NodeJS.Timeout | undefined;
   try {
     const detail = await Promise.race([
       fn(),
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
-      ),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
     ]);
     return [name, { status: 'up', ...detail }];
   } catch (error) {
     return [name, { status: 'down', message: error instanceof Error ? error.message : String(error) }];
+  } finally {
+    clearTimeout(timer);
   }
 }
 

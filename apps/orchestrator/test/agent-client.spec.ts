@@ -1,5 +1,6 @@
 import { randomBytes } from 'crypto';
 import { createServer, type AddressInfo } from 'net';
+import { Logger } from '@nestjs/common';
 import { AgentFailureReason, DEFAULT_AGENT_URL_ALLOW, masterKeyring } from '@upshift/contracts';
 import { AgentClient } from '../src/agent/agent.client';
 import { loadConfig, type OrchestratorConfig } from '../src/config';
@@ -18,6 +19,10 @@ function client(overrides: Partial<OrchestratorConfig> = {}): AgentClient {
 }
 
 describe('AgentClient: signed checks, allowed addresses, fixed reasons', () => {
+  // Without an app, Nest's static Logger prints every level to the console: follow LOG_LEVEL instead.
+  beforeAll(() => {
+    if ((process.env['LOG_LEVEL'] ?? 'silent') === 'silent') Logger.overrideLogger(false);
+  });
   const fleet = new AgentFleet(masterKeyring(Buffer.from(AGENT_AUTH_KEY, 'hex')));
   const clients: AgentClient[] = [];
   const make = (overrides: Partial<OrchestratorConfig> = {}) => {

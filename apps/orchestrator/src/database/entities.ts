@@ -8,10 +8,10 @@ import {
   PrimaryColumn,
   PrimaryGeneratedColumn,
 } from 'typeorm';
+import { InstanceStatus } from '@upshift/contracts';
 import type {
   ExecutionStatus,
   InstanceCommandType,
-  InstanceStatus,
   UpgradeStrategy,
   ValidationCheck,
 } from '@upshift/contracts';
@@ -174,3 +174,27 @@ export const ENTITIES = [
   ValidationResultEntity,
   TranscriptLineEntity,
 ];
+
+/** A new execution's instance as creation writes it: pending, never dispatched. */
+export function pendingInstance(fields: {
+  executionId: string;
+  id: string;
+  position: number;
+  name: string;
+  agentUrl: string;
+}): ExecutionInstanceEntity {
+  return Object.assign(new ExecutionInstanceEntity(), {
+    ...fields,
+    status: InstanceStatus.PENDING,
+    batch: null,
+    failedAt: null,
+    startedAt: null,
+    completedAt: null,
+    error: null,
+    pendingCommandId: null,
+    pendingCommandType: null,
+    pendingCommandIssuedAt: null,
+    attempt: 0,
+    rollbackFailed: false,
+  } satisfies ExecutionInstanceEntity);
+}

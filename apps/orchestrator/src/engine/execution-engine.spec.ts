@@ -9,7 +9,7 @@ import {
 } from '@upshift/contracts';
 import type { InstanceCommandResult, ProgressEvent } from '@upshift/contracts';
 import { OrchestratorConfig } from '../config';
-import { ExecutionEntity, ExecutionInstanceEntity } from '../database/entities';
+import { ExecutionEntity, pendingInstance, type ExecutionInstanceEntity } from '../database/entities';
 import { ExecutionEngine } from './execution-engine';
 import { ExecutionTransaction } from './execution-transaction';
 import type { EngineTransaction } from './execution-transaction';
@@ -73,24 +73,13 @@ class InMemoryExecution {
       ...settings,
     } satisfies ExecutionEntity);
     this.instances = Array.from({ length: size }, (_, position) =>
-      Object.assign(new ExecutionInstanceEntity(), {
+      pendingInstance({
         executionId: 'e1',
         id: `i${position}`,
         position,
         name: `node-${position}`,
         agentUrl: `http://node-${position}:8080`,
-        status: InstanceStatus.PENDING,
-        batch: null,
-        failedAt: null,
-        startedAt: null,
-        completedAt: null,
-        error: null,
-        pendingCommandId: null,
-        pendingCommandType: null,
-        pendingCommandIssuedAt: null,
-        attempt: 0,
-        rollbackFailed: false,
-      } satisfies ExecutionInstanceEntity),
+      }),
     );
   }
 

@@ -2,7 +2,7 @@ import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError } from 'typeorm';
-import { ExecutionStatus, InstanceStatus, TENANT_ID_PATTERN, withDefaults } from '@upshift/contracts';
+import { ExecutionStatus, TENANT_ID_PATTERN, withDefaults } from '@upshift/contracts';
 import type { CreateUpgradeRequest, ExecutionStatistics, UpgradeExecutionView } from '@upshift/contracts';
 import {
   allowedOperations,
@@ -13,7 +13,12 @@ import {
   operationEvent,
 } from '@upshift/domain';
 import type { ExecutionOperation } from '@upshift/domain';
-import { ExecutionEntity, ExecutionInstanceEntity, ValidationResultEntity } from '../database/entities';
+import {
+  ExecutionEntity,
+  ExecutionInstanceEntity,
+  pendingInstance,
+  ValidationResultEntity,
+} from '../database/entities';
 import {
   badRequest,
   canSeeTenant,
@@ -163,24 +168,13 @@ export class UpgradesService {
     } satisfies Partial<ExecutionEntity>);
     execution.totalBatches = totalBatches(planInput(execution));
     const instances = candidates.slice(0, request.totalInstances).map((c, position) =>
-      Object.assign(new ExecutionInstanceEntity(), {
+      pendingInstance({
         executionId: execution.id,
         id: c.id,
         position,
         name: c.name,
         agentUrl: c.agentUrl,
-        status: InstanceStatus.PENDING,
-        batch: null,
-        failedAt: null,
-        startedAt: null,
-        completedAt: null,
-        error: null,
-        pendingCommandId: null,
-        pendingCommandType: null,
-        pendingCommandIssuedAt: null,
-        attempt: 0,
-        rollbackFailed: false,
-      } satisfies ExecutionInstanceEntity),
+      }),
     );
     try {
       await this.store.insert(execution, instances, (tx) => this.engine.created(tx, path.warnings));

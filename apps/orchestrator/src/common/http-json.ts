@@ -22,13 +22,36 @@ export interface JsonResponse {
 /**
  * One HTTP exchange through the keep-alive pools: an optional JSON body out, the whole answer back as
  * text. Rejects on network errors and timeouts only; the caller decides what a status means.
+ *
+ * A pooled connection that the server closed as idle at the moment it was reused fails with
+ * ECONNRESET before the server read anything; such an exchange is sent once more on a new connection
+ * (the race Node's http documentation describes under `request.reusedSocket`). Every caller's requests
+ * are reads or idempotent writes, so a second send is safe.
  */
-export function requestText(
+export async function requestText(
   method: string,
   url: string,
   body: unknown,
   timeoutMs: number,
   extraHeaders: Record<string, string> = {},
+): Promise<TextResponse> {
+  try {
+    return await exchange(method, url, body, timeoutMs, extraHeaders);
+  } catch (error) {
+    if (!(error instanceof StaleConnectionError)) throw error;
+    return exchange(method, url, body, timeoutMs, extraHeaders);
+  }
+}
+
+/** ECONNRESET on a reused keep-alive connection: the request never reached the server. */
+class StaleConnectionError extends Error {}
+
+function exchange(
+  method: string,
+  url: string,
+  body: unknown,
+  timeoutMs: number,
+  extraHeaders: Record<string, string>,
 ): Promise<TextResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
@@ -60,7 +83,11 @@ export function requestText(
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (req.reusedSocket && error.code === 'ECONNRESET') {
+        reject(new StaleConnectionError(error.message));
+      } else reject(error);
+    });
     req.end(payload ?? undefined);
   });
 }

@@ -62,6 +62,7 @@ export interface Stack {
   readonly componentId: string;
   versionId(version: string): string;
   readonly workers: ServiceProcess[];
+  /** The orchestrator process running now (a new one after `restartOrchestrator`). */
   readonly orchestrator: ServiceProcess;
   readonly registry: ServiceProcess;
   /**
@@ -72,6 +73,12 @@ export interface Stack {
   inventoryMatchesFleet(timeoutMs?: number): Promise<void>;
   /** Starts one more worker process (e.g. after killing one). */
   startWorker(id: string): Promise<ServiceProcess>;
+  /**
+   * Stops the orchestrator if it still runs (SIGKILL: a crash, not a shutdown) and starts it again on
+   * the same port and database with the same environment, `env` overriding it (e.g. to drop a crash
+   * point); resolves once it is ready.
+   */
+  restartOrchestrator(env?: Record<string, string>): Promise<ServiceProcess>;
   /** Stops everything it started, drops its database and Redis keys. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -155,26 +162,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.push(() => registry.stop());
     const orchestratorPort = await freePort();
     const baseUrl = `http://127.0.0.1:${orchestratorPort}`;
-    const orchestrator = startServiceProcess(
-      'orchestrator',
-      'apps/orchestrator/src/main.ts',
-      {
-        PORT: String(orchestratorPort),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: redisUrl,
-        KAFKA_BROKERS: brokers.join(','),
-        ...kafkaEnv,
-        REGISTRY_URL: registryUrl,
-        AUTH_JWT_SECRET: authSecret,
-        AGENT_AUTH_KEY: agentAuthKey,
-        QUEUE_PREFIX: queuePrefix,
-        LOG_LEVEL: logLevel,
-        ...options.orchestratorEnv,
-      },
-      { echo: options.echo },
-    );
+    const orchestratorEnv: Record<string, string> = {
+      PORT: String(orchestratorPort),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      KAFKA_BROKERS: brokers.join(','),
+      ...kafkaEnv,
+      REGISTRY_URL: registryUrl,
+      AUTH_JWT_SECRET: authSecret,
+      AGENT_AUTH_KEY: agentAuthKey,
+      QUEUE_PREFIX: queuePrefix,
+      LOG_LEVEL: logLevel,
+      ...options.orchestratorEnv,
+    };
+    const startOrchestrator = (env: Record<string, string>): ServiceProcess =>
+      startServiceProcess('orchestrator', 'apps/orchestrator/src/main.ts', env, { echo: options.echo });
+    let orchestrator = startOrchestrator(orchestratorEnv);
     cleanups.push(() => orchestrator.stop());
+    const restartOrchestrator = async (env: Record<string, string> = {}): Promise<ServiceProcess> => {
+      await orchestrator.kill();
+      orchestrator = startOrchestrator({ ...orchestratorEnv, ...env });
+      await waitUntilReady(`${baseUrl}/health/ready`, orchestrator);
+      log(`orchestrator restarted on ${baseUrl}`);
+      return orchestrator;
+    };
     await Promise.all([
       waitUntilReady(`${registryUrl}/health/ready`, registry).then(() =>
         log(`registry ready on ${registryUrl}`),
@@ -283,9 +295,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       componentId: gateway.id,
       versionId,
       workers,
-      orchestrator,
+      get orchestrator() {
+        return orchestrator;
+      },
       registry,
       startWorker,
+      restartOrchestrator,
       stop,
     };
   } catch (error) {

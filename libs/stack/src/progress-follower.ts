@@ -19,6 +19,9 @@ import {
 export class ProgressFollower {
   readonly events: EventEnvelope<ProgressEvent>[] = [];
   readonly gaps: { executionId: string; expected: number; got: number }[] = [];
+  /** Sequences delivered again with other content than the first time (a redelivery must be identical). */
+  readonly conflicts: { executionId: string; sequence: number }[] = [];
+  private readonly contentBySequence = new Map<string, string>();
   private readonly lastSequence = new Map<string, number>();
   private readonly listeners = new Set<(event: EventEnvelope<ProgressEvent>) => void>();
   private readonly consumer: Consumer;
@@ -41,7 +44,15 @@ export class ProgressFollower {
       eachMessage: async ({ message }) => {
         const event = parseEnvelope(message.value, ProgressEventSchema, { type: isProgressEventType });
         const previous = this.lastSequence.get(event.executionid);
-        if (previous !== undefined && event.sequence <= previous) return; // a redelivery
+        const key = `${event.executionid}/${event.sequence}`;
+        const content = JSON.stringify(event.data);
+        if (previous !== undefined && event.sequence <= previous) {
+          // A redelivery (a relay that died after publishing sends its rows again): the same event.
+          if (this.contentBySequence.get(key) !== content)
+            this.conflicts.push({ executionId: event.executionid, sequence: event.sequence });
+          return;
+        }
+        this.contentBySequence.set(key, content);
         const expected = previous === undefined ? event.sequence : previous + 1;
         if (event.sequence !== expected)
           this.gaps.push({ executionId: event.executionid, expected, got: event.sequence });

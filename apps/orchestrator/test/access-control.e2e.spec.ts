@@ -21,6 +21,7 @@ const RULES: Record<string, Role | 'public'> = {
   [`GET ${API}/tenants/:tenantId/components/:componentId/upgrades/active`]: 'viewer',
   [`GET ${API}/components/:componentId/upgrade-statistics`]: 'viewer',
   [`GET ${API}/upgrades/:executionId`]: 'viewer',
+  [`GET ${API}/upgrades/:executionId/instances`]: 'viewer',
   [`GET ${API}/upgrades/:executionId/transcript`]: 'viewer',
   [`POST ${API}/upgrades/:executionId/start`]: 'operator',
   [`POST ${API}/upgrades/:executionId/promote-canary`]: 'operator',

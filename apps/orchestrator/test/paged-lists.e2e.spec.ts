@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { ExecutionStatus } from '@upshift/contracts';
-import { TEST_JWT_SECRET } from '@upshift/testing';
+import { authHeader, TEST_JWT_SECRET } from '@upshift/testing';
 import { loadConfig } from '../src/config';
 import { RegistryClient } from '../src/registry/registry.client';
 import { registerFleet, type Fleet } from './support/fleet-fixture';
@@ -10,6 +10,12 @@ import { createUpgrade } from './support/upgrades';
 interface TranscriptPage {
   executionId: string;
   lines: { id: string; at: string; line: string }[];
+  next: string | null;
+}
+
+interface InstancePage {
+  executionId: string;
+  instances: { id: string; name: string; status: string; batch: number | null }[];
   next: string | null;
 }
 
@@ -26,6 +32,8 @@ describe('paged lists (e2e)', () => {
   let stack: TestStack;
   let pg: Client;
   let fleet: Fleet;
+  /** The execution over all 600 instances, created by the test that says so. */
+  let bigExecutionId: string;
   const INSTANCES = 600;
 
   beforeAll(async () => {
@@ -75,6 +83,7 @@ describe('paged lists (e2e)', () => {
 
   it('creates an execution over all 600 instances, and the one base URL passes the paging headers through', async () => {
     const execution = await createUpgrade(stack, fleet, { totalInstances: INSTANCES });
+    bigExecutionId = execution.id;
     expect(execution.status).toBe(ExecutionStatus.PENDING);
     expect(execution.totalInstances).toBe(INSTANCES);
     // In the planner's order (by name), which is the inventory's.
@@ -116,6 +125,93 @@ describe('paged lists (e2e)', () => {
       'Link',
       'X-Total-Count',
     ]);
+  });
+
+  describe("an execution's instances", () => {
+    const instances = (query: string, executionId = bigExecutionId) =>
+      stack.request<InstancePage & Problem>('GET', `/upgrades/${executionId}/instances${query}`);
+
+    it('walks all 600 instances once, in the order batches take them, with cursor=next', async () => {
+      const first = await instances('');
+      expect(first.status).toBe(200);
+      expect(first.body.instances).toHaveLength(50);
+      expect(first.body.instances[0]).toEqual({
+        id: fleet.instanceIds[0],
+        name: fleet.names[0],
+        status: 'PENDING',
+        batch: null,
+        startedAt: null,
+        completedAt: null,
+        error: null,
+      });
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await instances(`?limit=250${cursor === null ? '' : `&cursor=${cursor}`}`);
+        expect(page.status).toBe(200);
+        seen.push(...page.body.instances.map((i) => i.id));
+        cursor = page.body.next;
+        pages += 1;
+      } while (cursor !== null);
+      expect(pages).toBe(3);
+      expect(seen).toEqual(fleet.instanceIds);
+    });
+
+    it('filters by status across pages, in the same order', async () => {
+      // Every third instance failed, written as the engine would leave it.
+      const failed = fleet.instanceIds.filter((_, i) => i % 3 === 0);
+      await pg.query(
+        `UPDATE orchestrator.execution_instance SET status = 'FAILED', error = 'test' WHERE execution_id = $1 AND id = ANY($2)`,
+        [bigExecutionId, failed],
+      );
+      try {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await instances(
+            `?status=FAILED&limit=90${cursor === null ? '' : `&cursor=${cursor}`}`,
+          );
+          expect(page.status).toBe(200);
+          expect(page.body.instances.every((i) => i.status === 'FAILED')).toBe(true);
+          seen.push(...page.body.instances.map((i) => i.id));
+          cursor = page.body.next;
+        } while (cursor !== null);
+        expect(seen).toEqual(failed);
+        const none = await instances('?status=COMPLETED');
+        expect(none.body).toEqual({ executionId: bigExecutionId, instances: [], next: null });
+      } finally {
+        await pg.query(
+          `UPDATE orchestrator.execution_instance SET status = 'PENDING', error = NULL WHERE execution_id = $1`,
+          [bigExecutionId],
+        );
+      }
+    });
+
+    it('answers 400 naming limit, status or cursor, and 404 for an unknown or unseen execution', async () => {
+      for (const [query, field] of [
+        ['?limit=501', 'limit'],
+        ['?limit=0', 'limit'],
+        ['?limit=ten', 'limit'],
+        ['?status=DONE', 'status'],
+        ['?cursor=-1', 'cursor'],
+        ['?cursor=1e3', 'cursor'],
+        ['?cursor=1234567890', 'cursor'],
+      ]) {
+        const refused = await instances(query ?? '');
+        expect({ query, status: refused.status }).toEqual({ query, status: 400 });
+        expect(refused.body.errors?.map((e) => e.field)).toEqual([field]);
+      }
+      expect((await instances('', '00000000-0000-4000-8000-000000000000')).status).toBe(404);
+      expect((await instances('', 'not-a-uuid')).status).toBe(404);
+      const stranger = await stack.request(
+        'GET',
+        `/upgrades/${bigExecutionId}/instances`,
+        undefined,
+        await authHeader({ sub: 'viewer-x', tenants: ['tenant-x'], roles: ['viewer'] }),
+      );
+      expect(stranger.status).toBe(404);
+    });
   });
 
   describe('the transcript', () => {

@@ -8,6 +8,7 @@ import {
   PROBLEM_JSON,
   ProblemDetailsSchema,
   UpgradeExecutionViewSchema,
+  UpgradeInstanceViewSchema,
 } from '@upshift/contracts';
 import { ALL_EXECUTION_OPERATIONS } from '@upshift/domain';
 import { ProblemType } from '@upshift/http';
@@ -17,7 +18,12 @@ import { ProblemType } from '@upshift/http';
  * the JSON Schemas are generated from), not from a second set of Swagger classes.
  */
 type SchemaName =
-  'UpgradeExecutionView' | 'ExecutionStatistics' | 'ProblemDetails' | 'UpgradePage' | 'Transcript';
+  | 'UpgradeExecutionView'
+  | 'ExecutionStatistics'
+  | 'ProblemDetails'
+  | 'UpgradePage'
+  | 'Transcript'
+  | 'InstancePage';
 
 /** A plain JSON copy without `$id`s: inside an OpenAPI document the components name the schemas. */
 function plain(schema: unknown): Record<string, unknown> {
@@ -151,6 +157,22 @@ const COMPONENT_SCHEMAS: Record<SchemaName, Record<string, unknown>> = {
       next: {
         anyOf: [{ type: 'string', pattern: '^[0-9]+$' }, { type: 'null' }],
         description: '`after` for the next page; null when this page ends at the last line written so far',
+      },
+    },
+  },
+  InstancePage: {
+    type: 'object',
+    required: ['executionId', 'instances', 'next'],
+    properties: {
+      executionId: { type: 'string', format: 'uuid' },
+      instances: {
+        type: 'array',
+        description: 'At most `limit` instances, in the order batches take them',
+        items: plain(UpgradeInstanceViewSchema),
+      },
+      next: {
+        anyOf: [{ type: 'string', pattern: '^[0-9]+$' }, { type: 'null' }],
+        description: '`cursor` for the next page; null when this page holds the last matching instance',
       },
     },
   },

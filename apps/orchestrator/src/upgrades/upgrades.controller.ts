@@ -5,12 +5,13 @@ import { ApiAnswers } from './openapi-schemas';
 import { CreateUpgradeRequest } from '@upshift/contracts';
 import type { ExecutionStatistics, UpgradeExecutionView } from '@upshift/contracts';
 import { ListUpgradesQuery } from './dto/list-upgrades.query';
+import { InstancesQuery } from './dto/instances.query';
 import { TranscriptQuery } from './dto/transcript.query';
 import { badRequest, CurrentPrincipal } from '@upshift/http';
 import type { AuthenticatedRequest, Principal } from '@upshift/http';
 import type { FieldError } from '@upshift/contracts';
 import { INITIATED_BY_MAX, REASON_MAX, RollbackBody } from './dto/rollback.body';
-import type { TranscriptView, UpgradePage } from './upgrades.service';
+import type { InstancePage, TranscriptView, UpgradePage } from './upgrades.service';
 import { UpgradesService } from './upgrades.service';
 
 /** What every operation (start, promote-canary, pause, resume, cancel, rollback) answers. */
@@ -92,6 +93,23 @@ export class UpgradesController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<UpgradeExecutionView> {
     return this.upgrades.get(executionId, principal);
+  }
+
+  @Get('upgrades/:executionId/instances')
+  @Requires('viewer')
+  @ApiOperation({
+    summary: "An execution's instances, one page at a time, in the order batches take them",
+    description:
+      'The execution view lists every instance; this list reads a large execution in pages, optionally of ' +
+      'one status. Pass `next` as `cursor` for the following page; `next` is null at the last instance.',
+  })
+  @ApiAnswers({ status: 200, schema: 'InstancePage', description: 'One page of instances' }, [400, 404])
+  instances(
+    @Param('executionId') executionId: string,
+    @Query() query: InstancesQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InstancePage> {
+    return this.upgrades.instances(executionId, principal, query);
   }
 
   @Get('upgrades/:executionId/transcript')

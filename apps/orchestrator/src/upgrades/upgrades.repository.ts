@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, MoreThan, Not } from 'typeorm';
-import { ExecutionStatus } from '@upshift/contracts';
+import { ExecutionStatus, InstanceStatus } from '@upshift/contracts';
 import type { OutcomeTally } from '@upshift/domain';
-import { ExecutionEntity, TranscriptLineEntity } from '../database/entities';
+import { ExecutionEntity, ExecutionInstanceEntity, TranscriptLineEntity } from '../database/entities';
 
 const TERMINAL: ExecutionStatus[] = [
   ExecutionStatus.COMPLETED,
@@ -84,5 +84,36 @@ export class UpgradesRepository {
       take: limit + 1,
     });
     return { lines: rows.slice(0, limit), more: rows.length > limit };
+  }
+
+  /** The execution's tenant, or null when there is no such execution: one row, no instances loaded. */
+  async tenantOf(executionId: string): Promise<string | null> {
+    const row = await this.executions.findOne({
+      where: { id: executionId },
+      select: { id: true, tenantId: true },
+    });
+    return row?.tenantId ?? null;
+  }
+
+  /**
+   * Up to `limit` instances placed after `afterPosition` (from the first when null), in the order batches
+   * take them, optionally of one status, and whether more follow (one extra row is read to know).
+   */
+  async instancePage(
+    executionId: string,
+    status: InstanceStatus | undefined,
+    afterPosition: number | null,
+    limit: number,
+  ): Promise<{ instances: ExecutionInstanceEntity[]; more: boolean }> {
+    const rows = await this.dataSource.getRepository(ExecutionInstanceEntity).find({
+      where: {
+        executionId,
+        ...(status === undefined ? {} : { status }),
+        ...(afterPosition === null ? {} : { position: MoreThan(afterPosition) }),
+      },
+      order: { position: 'ASC' },
+      take: limit + 1,
+    });
+    return { instances: rows.slice(0, limit), more: rows.length > limit };
   }
 }

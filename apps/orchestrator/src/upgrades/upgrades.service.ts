@@ -3,7 +3,13 @@ import { randomUUID } from 'crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError } from 'typeorm';
 import { ExecutionStatus, TENANT_ID_PATTERN, withDefaults } from '@upshift/contracts';
-import type { CreateUpgradeRequest, ExecutionStatistics, UpgradeExecutionView } from '@upshift/contracts';
+import type {
+  CreateUpgradeRequest,
+  ExecutionStatistics,
+  InstanceStatus,
+  UpgradeExecutionView,
+  UpgradeInstanceView,
+} from '@upshift/contracts';
 import {
   allowedOperations,
   isTerminal,
@@ -33,7 +39,7 @@ import { ExecutionEngine } from '../engine/execution-engine';
 import { ExecutionStore } from '../engine/execution.store';
 import { planInput } from '../engine/plan-input';
 import { RegistryClient } from '../registry/registry.client';
-import { toExecutionView } from './execution-view';
+import { toExecutionView, toInstanceView } from './execution-view';
 import { tooFewInstances } from './instance-shortfall';
 import type { ListUpgradesQuery } from './dto/list-upgrades.query';
 import { UpgradesRepository } from './upgrades.repository';
@@ -51,6 +57,14 @@ export interface TranscriptView {
   /** Oldest first; `id` is the line's place in the transcript, a decimal string usable as `after`. */
   lines: { id: string; at: string; line: string }[];
   /** The `after` of the next page; null when this page reaches the last line written so far. */
+  next: string | null;
+}
+
+export interface InstancePage {
+  executionId: string;
+  /** In the order batches take them. */
+  instances: UpgradeInstanceView[];
+  /** The `cursor` of the next page; null when this page holds the last matching instance. */
   next: string | null;
 }
 
@@ -274,6 +288,31 @@ export class UpgradesService {
       executionId,
       lines: lines.map((l) => ({ id: l.id, at: l.at.toISOString(), line: l.line })),
       next: more && last !== undefined ? last.id : null,
+    };
+  }
+
+  /** One page of an execution's instances (`GET /upgrades/:executionId/instances`). */
+  async instances(
+    executionId: string,
+    principal: Principal,
+    query: { status?: InstanceStatus; limit: number; cursor?: string },
+  ): Promise<InstancePage> {
+    const tenantId = UUID.test(executionId) ? await this.repository.tenantOf(executionId) : null;
+    if (tenantId !== null) noteAuditTenant(tenantId);
+    if (tenantId === null || !canSeeTenant(principal, tenantId))
+      throw notFound('Upgrade execution', executionId);
+    const after = query.cursor === undefined ? null : Number(query.cursor);
+    const { instances, more } = await this.repository.instancePage(
+      executionId,
+      query.status,
+      after,
+      query.limit,
+    );
+    const last = instances[instances.length - 1];
+    return {
+      executionId,
+      instances: instances.map(toInstanceView),
+      next: more && last !== undefined ? String(last.position) : null,
     };
   }
 

@@ -16,10 +16,15 @@
 import { defineCli, runCli } from '@upshift/cli';
 import {
   benchFloor,
+  cpuProfileFile,
+  cpuProfileNodeOptions,
   createTestDatabase,
   FLOOR_CLI_OPTIONS,
+  formatSelfTime,
   printBenchResult,
   ratioToFloor,
+  readCpuProfile,
+  selfTime,
   TEST_JWT_SECRET,
   testToken,
 } from '@upshift/testing';
@@ -50,6 +55,11 @@ const REGISTRY_BENCH_CLI = defineCli({
       env: 'BENCH_CONNECTIONS',
       description: "autocannon's connections",
     },
+    'cpu-prof-dir': {
+      type: 'string',
+      placeholder: 'DIR',
+      description: 'profile the registry into DIR and print its top self time over the unthrottled mix run',
+    },
     ...FLOOR_CLI_OPTIONS,
   },
 });
@@ -63,7 +73,7 @@ const TARGET_P99_MS = 20;
 const VERSION_COUNT = 1_000;
 const API = '/api/v1/registry';
 
-function startRegistryProcess(port: number, databaseUrl: string): ChildProcess {
+function startRegistryProcess(port: number, databaseUrl: string, profileDir: string | null): ChildProcess {
   const root = path.resolve(__dirname, '../../..');
   return spawn(process.execPath, ['-r', '@swc-node/register', 'apps/registry/src/main.ts'], {
     cwd: root,
@@ -77,6 +87,7 @@ function startRegistryProcess(port: number, databaseUrl: string): ChildProcess {
       // The bench measures path validation, not the per-caller limit (6,000 a minute by default).
       RATE_LIMIT_REQUESTS: '100000000',
       LOG_LEVEL: 'info',
+      ...(profileDir === null ? {} : { NODE_OPTIONS: cpuProfileNodeOptions(profileDir) }),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -306,7 +317,9 @@ async function main(): Promise<void> {
   const db = await createTestDatabase('registry_bench');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = startRegistryProcess(port, db.url);
+  const profileDir = options['cpu-prof-dir'] ? path.resolve(options['cpu-prof-dir']) : null;
+  const child = startRegistryProcess(port, db.url, profileDir);
+  let unthrottledWindow: { fromUs: number; toUs: number } | null = null;
   try {
     await waitUntilReady(base, child);
     const { componentId, ids } = await loadCatalog(base);
@@ -357,7 +370,10 @@ async function main(): Promise<void> {
       DURATION_S,
     );
     const held = await run(`mix, autocannon ${TARGET_RATE} req/s`, url, bodies, TARGET_RATE, DURATION_S);
+    // Monotonic microseconds, the clock the registry's profile samples are stamped with.
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
     const open = await run('mix, autocannon unthrottled', url, bodies, undefined, DURATION_S);
+    unthrottledWindow = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
     const perCase: RunFigures[] = [];
     for (const [label, body] of cases) {
       const single = [JSON.stringify(body)];
@@ -410,6 +426,15 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
     await db.drop();
+  }
+  if (profileDir !== null && unthrottledWindow !== null) {
+    const file = cpuProfileFile(profileDir, child.pid ?? 0);
+    const report = selfTime(readCpuProfile(file), { ...unthrottledWindow, top: 25 });
+    console.log(
+      ['', `registry CPU profile ${file}`, ...formatSelfTime('mix, autocannon unthrottled', report)].join(
+        '\n',
+      ),
+    );
   }
 }
 

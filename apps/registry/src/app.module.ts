@@ -60,7 +60,7 @@ export class RegistryAppModule implements OnApplicationShutdown {
         ApiSecurityModule.forRoot(config),
         TypeOrmModule.forRoot(registryDataSourceOptions(config.DATABASE_URL)),
         HealthModule,
-        RegistryEventsModule.forRoot(config),
+        RegistryEventsModule.forRoot(config, logDestination),
         ComponentsModule,
         SigningKeysModule,
         VersionsModule,

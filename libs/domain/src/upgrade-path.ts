@@ -1,5 +1,6 @@
 import { VersionChannel, VersionStatus } from '@upshift/contracts/model';
-import { coerce, compare, eq, gt, lt, major, rcompare, satisfies, valid, validRange } from 'semver';
+import { coerce, compare, eq, gt, lt, major, parse, rcompare, satisfies, valid, validRange } from 'semver';
+import type { SemVer } from 'semver';
 import { channelSees } from './channels';
 
 /**
@@ -134,10 +135,35 @@ export class VersionNotFoundError extends Error {
   }
 }
 
+/**
+ * Each distinct version string parsed once per process: a search reads every release of the catalog
+ * several times (targetable? which major? between source and target?), and semver parses a string
+ * operand anew on every call. A parsed version is immutable, so sharing it changes no answer; the map is
+ * emptied when it grows past a bound, so a registry with changing catalogs does not keep every string.
+ */
+const PARSED_VERSIONS = new Map<string, SemVer | null>();
+const PARSED_VERSIONS_MAX = 100_000;
+
+/** The parsed version, or null when the string is not a semantic version. */
+function parsedVersion(version: string): SemVer | null {
+  let parsed = PARSED_VERSIONS.get(version);
+  if (parsed === undefined) {
+    parsed = parse(version);
+    if (PARSED_VERSIONS.size >= PARSED_VERSIONS_MAX) PARSED_VERSIONS.clear();
+    PARSED_VERSIONS.set(version, parsed);
+  }
+  return parsed;
+}
+
+/** An operand for semver's functions: the parsed version, or the string itself (which then fails as before). */
+function semverOf(version: string): SemVer | string {
+  return parsedVersion(version) ?? version;
+}
+
 const TARGETABLE_STATUSES: readonly VersionStatus[] = [VersionStatus.PUBLISHED, VersionStatus.DEPRECATED];
 
 function isTargetable(version: CatalogVersion): boolean {
-  return TARGETABLE_STATUSES.includes(version.status) && valid(version.version) !== null;
+  return TARGETABLE_STATUSES.includes(version.status) && parsedVersion(version.version) !== null;
 }
 
 function hop(version: CatalogVersion): PathHop {
@@ -154,7 +180,8 @@ function bestWaypoint(candidates: readonly CatalogVersion[]): CatalogVersion | u
   const pool = published.length > 0 ? published : candidates;
   // One pass, not a sort: semver parses its operands on every comparison.
   return pool.reduce<CatalogVersion | undefined>(
-    (best, candidate) => (best === undefined || gt(candidate.version, best.version) ? candidate : best),
+    (best, candidate) =>
+      best === undefined || gt(semverOf(candidate.version), semverOf(best.version)) ? candidate : best,
     undefined,
   );
 }
@@ -170,7 +197,7 @@ function waypointsByMajor(
   const byMajor = new Map<number, CatalogVersion[]>();
   for (const candidate of versions) {
     if (!accept(candidate)) continue;
-    const m = major(candidate.version);
+    const m = major(semverOf(candidate.version));
     const list = byMajor.get(m);
     if (list) list.push(candidate);
     else byMajor.set(m, [candidate]);
@@ -190,10 +217,10 @@ function mandatoryBetween(
         candidate.mandatory &&
         isTargetable(candidate) &&
         channelSees(channel, candidate.channel) &&
-        gt(candidate.version, from.version) &&
-        lt(candidate.version, to.version),
+        gt(semverOf(candidate.version), semverOf(from.version)) &&
+        lt(semverOf(candidate.version), semverOf(to.version)),
     )
-    .sort((a, b) => compare(a.version, b.version));
+    .sort((a, b) => compare(semverOf(a.version), semverOf(b.version)));
 }
 
 interface Route {
@@ -217,19 +244,23 @@ function upgradeRoute(
     versions,
     (candidate) => isTargetable(candidate) && channelSees(channel, candidate.channel),
   );
-  for (let m = major(from.version) + 1; m < major(to.version); m++) {
+  for (let m = major(semverOf(from.version)) + 1; m < major(semverOf(to.version)); m++) {
     const waypoint = bestWaypoint(byMajor.get(m) ?? []);
     if (!waypoint) {
       missingMajors.push(m);
     } else if (
-      !mandatory.some((required) => major(required.version) === m && gt(required.version, waypoint.version))
+      !mandatory.some(
+        (required) =>
+          major(semverOf(required.version)) === m &&
+          gt(semverOf(required.version), semverOf(waypoint.version)),
+      )
     ) {
       // A mandatory release above the usual waypoint already is this major's last stop.
       stops.push(waypoint);
     }
   }
   const unique = stops.filter((stop, index) => stops.findIndex((other) => other.id === stop.id) === index);
-  unique.sort((a, b) => compare(a.version, b.version));
+  unique.sort((a, b) => compare(semverOf(a.version), semverOf(b.version)));
   return { stops: [...unique, to], mandatory, missingMajors };
 }
 
@@ -246,7 +277,7 @@ function downgradeRoute(
     (candidate) =>
       isTargetable(candidate) && candidate.downgradeAllowed && channelSees(channel, candidate.channel),
   );
-  for (let m = major(from.version) - 1; m > major(to.version); m--) {
+  for (let m = major(semverOf(from.version)) - 1; m > major(semverOf(to.version)); m--) {
     const waypoint = bestWaypoint(byMajor.get(m) ?? []);
     if (waypoint) {
       stops.push(waypoint);
@@ -264,11 +295,11 @@ function firstRequiredStop(
   versions: readonly CatalogVersion[],
   channel: VersionChannel,
 ): string | null {
-  const fromMajor = major(from.version);
-  const toMajor = major(to.version);
-  if (gt(to.version, from.version)) {
+  const fromMajor = major(semverOf(from.version));
+  const toMajor = major(semverOf(to.version));
+  if (gt(semverOf(to.version), semverOf(from.version))) {
     const [firstMandatory] = mandatoryBetween(from, to, versions, channel);
-    if (firstMandatory && major(firstMandatory.version) <= fromMajor + 1) {
+    if (firstMandatory && major(semverOf(firstMandatory.version)) <= fromMajor + 1) {
       return `requires upgrade to ${firstMandatory.version} first (mandatory release)`;
     }
     return toMajor - fromMajor > 1 ? `requires upgrade to ${fromMajor + 1}.x first` : null;
@@ -325,7 +356,7 @@ function resolveEnds(
         code: 'VERSION_NOT_FOUND',
         message: `${role === 'from' ? 'Source' : 'Target'} version ${String(ref)} is not a version of this component.`,
       });
-    } else if (valid(version.version) === null) {
+    } else if (parsedVersion(version.version) === null) {
       blockers.push({
         code: 'INVALID_VERSION',
         message: `${role === 'from' ? 'Source' : 'Target'} "${version.version}" is not a semantic version.`,
@@ -346,7 +377,7 @@ export function findUpgradePath(input: FindUpgradePathInput): UpgradePathResult 
   const blockers: PathIssue<PathBlockerCode>[] = [];
   const warnings: PathIssue<PathWarningCode>[] = [];
 
-  if (from.id === to.id || eq(from.version, to.version)) {
+  if (from.id === to.id || eq(semverOf(from.version), semverOf(to.version))) {
     return {
       valid: false,
       path: [],
@@ -388,14 +419,14 @@ export function findUpgradePath(input: FindUpgradePathInput): UpgradePathResult 
     });
   }
 
-  const upgrading = gt(to.version, from.version);
+  const upgrading = gt(semverOf(to.version), semverOf(from.version));
   const route = upgrading
     ? upgradeRoute(from, to, input.versions, channel)
     : downgradeRoute(from, to, input.versions, channel);
-  const gap = Math.abs(major(to.version) - major(from.version));
+  const gap = Math.abs(major(semverOf(to.version)) - major(semverOf(from.version)));
 
   if (gap > 1) {
-    const next = upgrading ? major(from.version) + 1 : major(from.version) - 1;
+    const next = upgrading ? major(semverOf(from.version)) + 1 : major(semverOf(from.version)) - 1;
     const [firstWaypoint] = route.stops;
     const suggestion =
       route.stops.length > 1 && firstWaypoint ? ` (suggested route starts at ${firstWaypoint.version})` : '';
@@ -458,7 +489,7 @@ export function findUpgradePath(input: FindUpgradePathInput): UpgradePathResult 
 
 function requireVersion(ref: VersionRef, versions: readonly CatalogVersion[]): CatalogVersion {
   const version = lookUp(ref, versions);
-  if (!version || valid(version.version) === null) {
+  if (!version || parsedVersion(version.version) === null) {
     throw new VersionNotFoundError(typeof ref === 'string' ? ref : ref.id);
   }
   return version;
@@ -496,9 +527,9 @@ export function availableUpgrades(
       (candidate) =>
         isTargetable(candidate) &&
         channelSees(channel, candidate.channel) &&
-        gt(candidate.version, source.version),
+        gt(semverOf(candidate.version), semverOf(source.version)),
     )
-    .sort((a, b) => rcompare(a.version, b.version))
+    .sort((a, b) => rcompare(semverOf(a.version), semverOf(b.version)))
     .map((target) => toAvailable(source, target, versions, channel));
 }
 
@@ -518,8 +549,8 @@ export function availableDowngrades(
         isTargetable(candidate) &&
         candidate.downgradeAllowed &&
         channelSees(channel, candidate.channel) &&
-        lt(candidate.version, source.version),
+        lt(semverOf(candidate.version), semverOf(source.version)),
     )
-    .sort((a, b) => rcompare(a.version, b.version))
+    .sort((a, b) => rcompare(semverOf(a.version), semverOf(b.version)))
     .map((target) => toAvailable(source, target, versions, channel));
 }

@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { RegistryConfig } from '../config';
 import { RegistryEventOutbox } from './registry-event-outbox';
 import { RegistryOutboxRelay } from './registry-outbox-relay';
@@ -7,12 +8,12 @@ import { RegistryOutboxRelay } from './registry-outbox-relay';
 @Global()
 @Module({})
 export class RegistryEventsModule {
-  static forRoot(config: RegistryConfig): DynamicModule {
+  static forRoot(config: RegistryConfig, logDestination?: DestinationStream): DynamicModule {
     return {
       module: RegistryEventsModule,
       providers: [
         RegistryEventOutbox,
-        { provide: RegistryOutboxRelay, useFactory: () => new RegistryOutboxRelay(config) },
+        { provide: RegistryOutboxRelay, useFactory: () => new RegistryOutboxRelay(config, logDestination) },
       ],
       exports: [RegistryEventOutbox, RegistryOutboxRelay],
     };

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { createKafka, describeKafkaSecurity, kafkaSecurityFromEnv, OutboxRelay } from '@upshift/messaging';
-import pino from 'pino';
+import pino, { type DestinationStream } from 'pino';
 import { kafkaBrokerList, RegistryConfig } from '../config';
 import { REGISTRY_SCHEMA } from '../database/registry-data-source';
 
@@ -14,8 +14,9 @@ export class RegistryOutboxRelay implements OnApplicationBootstrap, OnApplicatio
   readonly relay: OutboxRelay;
   private readonly enabled: boolean;
 
-  constructor(config: RegistryConfig) {
-    const logger = pino({ name: config.SERVICE_NAME, level: config.LOG_LEVEL });
+  /** `logDestination`: where the app's own logs go (RegistryAppModule.forRoot), so that the relay's join them. */
+  constructor(config: RegistryConfig, logDestination: DestinationStream = process.stdout) {
+    const logger = pino({ name: config.SERVICE_NAME, level: config.LOG_LEVEL }, logDestination);
     // KAFKA_SASL_MECHANISM, KAFKA_SSL, …: a mistake there throws here and stops start-up, even though a
     // Kafka that is merely down does not.
     const security = kafkaSecurityFromEnv(process.env);

@@ -113,16 +113,29 @@ session.connect();
 session.post('Profiler.enable');
 session.post('Profiler.setSamplingInterval', { interval: 500 });
 session.post('Profiler.start');
-process.once('exit', () => {
+let written = false;
+function writeProfile() {
+  if (written) return;
+  written = true;
   session.post('Profiler.stop', (error, result) => {
     if (!error) writeFileSync(join(__dirname, 'cpu.' + process.pid + '.cpuprofile'), JSON.stringify(result.profile));
   });
-});
+}
+process.once('exit', writeProfile);
+// A service whose shutdown hook ends by raising the signal again (NestJS's enableShutdownHooks) never
+// emits 'exit': write the profile when the signal arrives, and end the process when this listener is the
+// last one left, as the default action would have.
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, function onSignal() {
+    writeProfile();
+    if (process.listenerCount(signal) === 1) process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+  });
+}
 `;
 
 /**
  * Writes the preload into `dir` and returns the NODE_OPTIONS that make a service profile itself from
- * start to exit into `dir/cpu.<pid>.cpuprofile` (a clean exit is needed; SIGKILL loses it).
+ * start to exit (or to SIGTERM/SIGINT) into `dir/cpu.<pid>.cpuprofile` (SIGKILL loses it).
  */
 export function cpuProfileNodeOptions(dir: string): string {
   const preload = join(dir, 'cpu-profile-preload.cjs');

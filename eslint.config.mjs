@@ -51,6 +51,20 @@ const RUNTIME_LAYERS = [
     ],
   },
   { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['type:lib'] },
+  // The chaos harness (ADR 0083) runs and kills the whole stack: what libs/stack may use, the stack itself.
+  {
+    sourceTag: 'layer:chaos',
+    onlyDependOnLibsWithTags: [
+      'layer:contracts',
+      'layer:domain',
+      'layer:messaging',
+      'layer:kafka-broker',
+      'layer:http',
+      'layer:fleet',
+      'layer:demo-catalog',
+      'layer:stack',
+    ],
+  },
 ];
 
 /** Tests and benchmarks may also use libs/testing, libs/cli and the launcher: any lib, still never an app. */

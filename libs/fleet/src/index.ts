@@ -5,6 +5,8 @@ export type { FaultConfig, FaultRule } from './fleet/faults';
 export { validateLatencyProfile } from './fleet/latency';
 export type { LatencyDistribution, LatencyProfile } from './fleet/latency';
 export type { OutOfServiceHistory, OutOfServiceSample } from './fleet/out-of-service-recorder';
+export { seededRandom } from './fleet/random';
+export type { RandomSource } from './fleet/random';
 export { httpArtifactSource, verifyArtifact, parsePublicKeys } from './agent/artifact-verifier';
 export type { ArtifactSource } from './agent/artifact-verifier';
 export { fetchComponentSigningKeys } from './agent/registry-signing-keys';

@@ -7,3 +7,4 @@ export * from './outbox-sql';
 export * from './outbox';
 export * from './outbox-relay';
 export * from './dead-letter';
+export * from './crash-point';

@@ -3,6 +3,7 @@ import type { ClientConfig } from 'pg';
 import { CLOUDEVENTS_CONTENT_TYPE } from '@upshift/contracts';
 import { CompressionTypes } from 'kafkajs';
 import type { Kafka, Producer, TopicMessages } from 'kafkajs';
+import { crashPoint, processCrashPointsFromEnv } from './crash-point';
 import { createOrderedProducer } from './kafka';
 import { defaultLogger } from './logger';
 import type { Logger } from './logger';
@@ -143,6 +144,8 @@ export class OutboxRelay {
   };
 
   constructor(private readonly options: OutboxRelayOptions) {
+    // A bad UPSHIFT_CRASH_POINT fails the service's start-up here, not at the first pass (ADR 0083).
+    processCrashPointsFromEnv();
     this.schema = options.schema;
     this.table = `${quoteSchema(options.schema)}.outbox`;
     this.logger = (options.logger ?? defaultLogger('outbox-relay')).child({
@@ -347,11 +350,15 @@ export class OutboxRelay {
     // Sequential requests, each after the previous one's ack: the order holds across them.
     for (const { rows: request, bytes } of splitByBytes(rows, this.maxRequestBytes)) {
       try {
+        // Committed and read, not yet in Kafka: a chaos run may die here (ADR 0083).
+        crashPoint('outbox.before-publish');
         await producer.sendBatch({
           acks: -1,
           topicMessages: this.toTopicMessages(request),
           ...(bytes > this.compressAboveBytes ? { compression: CompressionTypes.GZIP } : {}),
         });
+        // In Kafka, not yet marked published: the next leader publishes these rows again.
+        crashPoint('outbox.after-publish');
         await acked(request);
       } catch (error) {
         // `bytes` is what splitByBytes counted (UTF-8 bytes, as they go on the wire): judging the row by

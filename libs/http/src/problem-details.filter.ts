@@ -3,6 +3,10 @@ import type { Request, Response } from 'express';
 import { PROBLEM_JSON } from '@upshift/contracts';
 import type { ProblemDetails } from '@upshift/contracts';
 import { ProblemException, ProblemType, problemTypeFor, titleForStatus } from './problem';
+import { isDatabaseUnavailable } from './database-unavailable';
+
+/** A database that dropped away is usually back within seconds (a restart, a failover). */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /** Maps a service's own domain errors to problems; null for errors it does not know. */
 export type ProblemTranslator = (exception: unknown, instance: string) => ProblemDetails | null;
@@ -38,6 +42,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (response.headersSent) return;
     if (exception instanceof ProblemException) {
       for (const [name, value] of Object.entries(exception.headers)) response.setHeader(name, value);
+    } else if (problem.status === HttpStatus.SERVICE_UNAVAILABLE) {
+      response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
     }
     response.status(problem.status).type(PROBLEM_JSON).send(JSON.stringify(problem));
   }
@@ -49,6 +55,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) return fromHttpException(exception, instance);
     const clientError = asExposedClientError(exception);
     if (clientError !== null) return fromClientError(clientError, instance);
+    if (isDatabaseUnavailable(exception)) {
+      return {
+        type: ProblemType.UNAVAILABLE,
+        title: 'Database unavailable',
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        detail: `The ${this.service} could not reach its database; retry after the seconds in Retry-After.`,
+        instance,
+      };
+    }
     return {
       type: ProblemType.INTERNAL,
       title: 'Internal server error',

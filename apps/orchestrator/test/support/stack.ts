@@ -19,6 +19,20 @@ import { AgentFleet } from './agent-fleet';
 import { ProgressWatcher } from './progress-watcher';
 import { TestWorker } from './test-worker';
 
+/**
+ * Every stack this test file started. A `beforeAll` that times out leaves its boot running, and the
+ * file's own `afterAll` never got the stack to stop: once the boot settles, the registry process, the
+ * broker and the app would keep the Jest worker alive. This hook, registered at the root of every file
+ * that imports the stack, runs after the file's own hooks and stops whatever a boot left behind.
+ */
+const bootsOfThisFile: { stack: TestStack; booted: Promise<void> }[] = [];
+afterAll(async () => {
+  for (const { stack, booted } of bootsOfThisFile.splice(0)) {
+    await booted;
+    if (!stack.stopped) await stack.stop();
+  }
+}, 120_000);
+
 /** The registry this stack runs: its own process, as in production (an app never imports another's source). */
 export interface TestRegistry {
   /** Base URL, e.g. http://127.0.0.1:40123 (API under `${url}/api/v1/registry`). */
@@ -50,8 +64,16 @@ export class TestStack {
 
   static async start(label: string, overrides: Partial<OrchestratorConfig> = {}): Promise<TestStack> {
     const stack = new TestStack();
+    const booted = stack.boot(label, overrides);
+    bootsOfThisFile.push({
+      stack,
+      booted: booted.then(
+        () => undefined,
+        () => undefined,
+      ),
+    });
     try {
-      await stack.boot(label, overrides);
+      await booted;
     } catch (error) {
       await stack.stop();
       throw error;
@@ -164,7 +186,11 @@ export class TestStack {
     }
   }
 
+  /** True once stop() has begun (it is safe to call again, but not needed). */
+  stopped = false;
+
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.progress?.stop().catch(() => undefined);
     await this.worker?.stop().catch(() => undefined);
     await this.orchestrator?.close().catch(() => undefined);

@@ -10,6 +10,7 @@ import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from './config';
 import { dataSourceOptions } from './database/data-source';
 import { Migrator } from './database/migrator';
 import { CanaryMonitor } from './engine/canary-monitor';
+import { EventsModule } from './events/events.module';
 import { CanaryWakeup } from './engine/canary-wakeup';
 import { EngineLifecycle } from './engine/engine-lifecycle';
 import { ExecutionEngine } from './engine/execution-engine';
@@ -100,6 +101,7 @@ export class AppModule {
         UpgradesModule,
         HealthModule,
         AuditModule,
+        EventsModule,
       ],
     };
   }

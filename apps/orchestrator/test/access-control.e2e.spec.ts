@@ -23,6 +23,8 @@ const RULES: Record<string, Role | 'public'> = {
   [`GET ${API}/upgrades/:executionId`]: 'viewer',
   [`GET ${API}/upgrades/:executionId/instances`]: 'viewer',
   [`GET ${API}/upgrades/:executionId/transcript`]: 'viewer',
+  [`GET ${API}/upgrades/:executionId/events`]: 'viewer',
+  [`GET ${API}/tenants/:tenantId/events`]: 'viewer',
   [`POST ${API}/upgrades/:executionId/start`]: 'operator',
   [`POST ${API}/upgrades/:executionId/promote-canary`]: 'operator',
   [`POST ${API}/upgrades/:executionId/pause`]: 'operator',
@@ -105,7 +107,10 @@ describe('orchestrator access control (e2e)', () => {
       },
       body: method === 'POST' ? '{}' : undefined,
     });
-    const text = await res.text();
+    // An event stream answers with its headers and goes on (a tenant's never ends): its status is the answer.
+    const streaming = res.headers.get('content-type')?.startsWith('text/event-stream') ?? false;
+    if (streaming) await res.body?.cancel();
+    const text = streaming ? '' : await res.text();
     return {
       status: res.status,
       headers: res.headers,

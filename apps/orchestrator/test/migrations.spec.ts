@@ -41,9 +41,14 @@ describe('orchestrator migrations (PostgreSQL)', () => {
   });
 
   it('reverting the drop restores the table, and migrating again drops it', async () => {
+    // The outbox progress index came after the drop: undone first, then the drop.
+    await dataSource.undoLastMigration({ transaction: 'each' });
     await dataSource.undoLastMigration({ transaction: 'each' });
     expect(await tableExists('processed_messages')).toBe(true);
-    expect(await runMigrations(dataSource)).toEqual(['DropProcessedMessages1760000000004']);
+    expect(await runMigrations(dataSource)).toEqual([
+      'DropProcessedMessages1760000000004',
+      'OutboxProgressIndex1760000000006',
+    ]);
     expect(await tableExists('processed_messages')).toBe(false);
   });
 });

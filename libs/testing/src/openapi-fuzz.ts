@@ -252,11 +252,13 @@ export async function sendFuzzRequest(baseUrl: string, request: FuzzRequest): Pr
     headers,
     body: request.body,
   });
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type') ?? '',
-    body: await response.text(),
-  };
+  const contentType = response.headers.get('content-type') ?? '';
+  // An event stream may never end (a tenant's does not): its status and type are the answer.
+  if (contentType.startsWith('text/event-stream')) {
+    await response.body?.cancel();
+    return { status: response.status, contentType, body: '' };
+  }
+  return { status: response.status, contentType, body: await response.text() };
 }
 
 /** Why an outcome breaks the promise (a 5xx, or a 4xx that is not problem+json), or null. */

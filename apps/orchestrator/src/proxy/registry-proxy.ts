@@ -12,6 +12,7 @@ export const API_PREFIX = '/api/v1/registry';
  */
 const OWN_PATHS: readonly RegExp[] = [
   /^\/tenants\/[^/]+\/upgrades\/?$/,
+  /^\/tenants\/[^/]+\/events\/?$/,
   /^\/tenants\/[^/]+\/components\/[^/]+\/upgrades\/active\/?$/,
   /^\/components\/[^/]+\/upgrade-statistics\/?$/,
   /^\/upgrades(\/.*)?$/,

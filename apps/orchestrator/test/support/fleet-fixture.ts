@@ -46,9 +46,9 @@ async function publishedVersion(
 export async function registerFleet(
   stack: TestStack,
   count: number,
-  options: { dependencies?: Record<string, string> } = {},
+  options: { dependencies?: Record<string, string>; tenantId?: string } = {},
 ): Promise<Fleet> {
-  const tenantId = `t${randomUUID().slice(0, 8)}`;
+  const tenantId = options.tenantId ?? `t${randomUUID().slice(0, 8)}`;
   const component = await registry<{ id: string }>(stack, 'POST', '/components', {
     name: `svc-${randomUUID().slice(0, 8)}`,
     kind: 'service',

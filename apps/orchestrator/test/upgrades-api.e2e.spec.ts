@@ -135,6 +135,14 @@ describe('orchestrator REST API (e2e)', () => {
         `/tenants/${fleet.tenantId}/components/${fleet.componentId}/upgrades/active`,
       );
       expect(none.status).toBe(404);
+      // Not a component id at all, a NUL byte included (PostgreSQL refuses those in text): 404, not 500.
+      for (const componentId of ['not-a-uuid', '%00']) {
+        const unknown = await stack.request<Problem>(
+          'GET',
+          `/tenants/${fleet.tenantId}/components/${componentId}/upgrades/active`,
+        );
+        expect({ componentId, status: unknown.status }).toEqual({ componentId, status: 404 });
+      }
       await refusesInvalidOperations(res.body.id);
     });
 

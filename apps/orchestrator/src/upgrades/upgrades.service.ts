@@ -215,7 +215,9 @@ export class UpgradesService {
   /** The caller's tenant was checked by the AuthGuard (`:tenantId`). */
   async active(tenantId: string, componentId: string): Promise<UpgradeExecutionView> {
     assertTenant(tenantId);
-    const active = await this.repository.findActive(tenantId, componentId);
+    // Component ids are the registry's UUIDs: anything else has no execution (and a NUL byte, which
+    // PostgreSQL refuses in text, must not reach the query as a 500).
+    const active = UUID.test(componentId) ? await this.repository.findActive(tenantId, componentId) : null;
     if (active === null) {
       throw new ProblemException(
         HttpStatus.NOT_FOUND,

@@ -44,6 +44,12 @@ export class WorkerConfig {
   /** On SIGTERM, how long in-flight commands may finish before being handed back. */
   @IsInt() @Min(0) WORKER_SHUTDOWN_GRACE_MS = 20_000;
 
+  /**
+   * Steps of a command that end within this many ms of each other share one report on `upgrade.results`;
+   * a step is reported at most this late (ADR 0082). 0 reports each step on its own.
+   */
+  @IsInt() @Min(0) @Max(10_000) WORKER_REPORT_COALESCE_MS = 250;
+
   /** Port of the plain-HTTP `/health/live` and `/health/ready` probes; 0 picks a free one (tests, ADR 0079). */
   @IsInt() @Min(0) @Max(65535) WORKER_HEALTH_PORT = 8087;
 
@@ -59,6 +65,7 @@ const NUMERIC_KEYS: readonly (keyof WorkerConfig)[] = [
   'WORKER_RETRY_MAX_MS',
   'WORKER_SESSION_TIMEOUT_MS',
   'WORKER_SHUTDOWN_GRACE_MS',
+  'WORKER_REPORT_COALESCE_MS',
   'WORKER_HEALTH_PORT',
 ];
 

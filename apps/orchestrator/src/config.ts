@@ -92,6 +92,17 @@ export class OrchestratorConfig extends ApiSecurityConfig {
   @Max(100)
   RESULT_MAX_ATTEMPTS = 5;
 
+  /**
+   * The results consumer's Kafka session timeout: when a replica dies, its share of upgrade.results
+   * moves to the survivors only after this, so it bounds the takeover time (README, "Chaos"). Kafka's
+   * own floor is 6 s; lower than about 10 s, a busy event loop that misses heartbeats rebalances.
+   */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(6_000)
+  @Max(300_000)
+  RESULTS_SESSION_TIMEOUT_MS = 10_000;
+
   /** Readiness fails once the oldest unpublished outbox row is older than this (ADR 0078). */
   @Transform(({ value }) => Number(value))
   @IsInt()

@@ -33,8 +33,12 @@ export class WorkerConfig {
   /** CIDRs and host patterns agents may be called at (ADR 0072). */
   @IsAgentUrlAllowList() AGENT_URL_ALLOW = DEFAULT_AGENT_URL_ALLOW;
 
-  /** Attempts of one agent call on transient errors (503, timeouts, refused connections). */
-  @IsInt() @Min(1) @Max(20) WORKER_RETRY_MAX_ATTEMPTS = 5;
+  /**
+   * Attempts of one agent call on transient errors (503, timeouts, refused connections). Eight, with
+   * full-jitter backoff from 200 ms capped at 5 s, ride out an agent that restarts for a few seconds;
+   * five gave up within about a second, and failed an instance whose agent was merely restarting.
+   */
+  @IsInt() @Min(1) @Max(20) WORKER_RETRY_MAX_ATTEMPTS = 8;
   @IsInt() @Min(1) WORKER_RETRY_BASE_MS = 200;
   @IsInt() @Min(1) WORKER_RETRY_MAX_MS = 5_000;
 

@@ -19,10 +19,12 @@ import * as path from 'path';
 import { Client } from 'pg';
 import type { Consumer, Producer } from 'kafkajs';
 import {
+  COMMAND_STEPS,
   CommandOutcome,
   EventTypes,
   InstanceCommandSchema,
   InstanceCommandType,
+  InstanceStep,
   isProgressEventType,
   masterKeyring,
   parseEnvelope,
@@ -305,21 +307,32 @@ async function main(): Promise<void> {
     await producer.connect();
     const failing = new Set<string>();
     const failingSentAt = new Map<string, number>();
+    // One report per command, folding every step as a fast worker does (ADR 0081); a failing UPGRADE
+    // fails at its UPGRADE step, after the drain.
     const answer = (c: InstanceCommand): InstanceCommandResult => {
       const fail = c.type === InstanceCommandType.UPGRADE && failing.has(c.instanceId);
       const now = new Date().toISOString();
+      const steps = COMMAND_STEPS[c.type];
+      const reported = fail ? steps.slice(0, steps.indexOf(InstanceStep.UPGRADE) + 1) : steps;
       return {
         commandId: c.commandId,
         executionId: c.executionId,
         tenantId: c.tenantId,
         instanceId: c.instanceId,
         type: c.type,
-        outcome: fail ? CommandOutcome.FAILED : CommandOutcome.SUCCEEDED,
-        reason: fail ? 'bench: injected failure' : null,
-        observedVersion: c.targetVersion.version,
-        startedAt: now,
-        finishedAt: now,
-        durationMs: 0,
+        fencingToken: c.fencingToken,
+        steps: reported.map((step) => {
+          const failed = fail && step === InstanceStep.UPGRADE;
+          return {
+            step,
+            outcome: failed ? CommandOutcome.FAILED : CommandOutcome.SUCCEEDED,
+            reason: failed ? 'bench: injected failure' : null,
+            observedVersion: c.targetVersion.version,
+            startedAt: now,
+            finishedAt: now,
+          };
+        }),
+        final: true,
         workerId: 'bench-worker',
       };
     };
@@ -342,7 +355,8 @@ async function main(): Promise<void> {
         });
         const sentAt = Date.now();
         for (const r of results)
-          if (r.outcome === CommandOutcome.FAILED) failingSentAt.set(r.instanceId, sentAt);
+          if (r.steps.some((step) => step.outcome === CommandOutcome.FAILED))
+            failingSentAt.set(r.instanceId, sentAt);
       },
     });
     const rollingBackAt = new Map<string, number>();
@@ -516,7 +530,7 @@ async function main(): Promise<void> {
       [
         `orchestrator bench: ${EXECUTIONS} executions × ${INSTANCES} instances (batchSize ${BATCH_SIZE}, maxUnavailable ${MAX_UNAVAILABLE}%, batchDelaySeconds 0)`,
         `  completed executions:               ${completed}/${EXECUTIONS}`,
-        `  instance upgrades/s (rollout):      ${figures.instanceUpgradesPerSecondRollout}   (first DRAIN → last COMPLETED, ${rolloutSeconds.toFixed(2)} s)`,
+        `  instance upgrades/s (rollout):      ${figures.instanceUpgradesPerSecondRollout}   (first dispatch → last COMPLETED, ${rolloutSeconds.toFixed(2)} s)`,
         `  instance upgrades/s (overall):      ${figures.instanceUpgradesPerSecondOverall}   (/start → all COMPLETED incl. ${figures.validationSeconds.toFixed(2)} s of validation)`,
         `  Postgres transactions per instance: ${figures.postgresTransactionsPerInstance}   (xact_commit delta, all orchestrator sessions incl. relay and recovery)`,
         `  failure → ROLLING_BACK event (ms):  p50 ${figures.rollbackDelayMs.p50}  p99 ${figures.rollbackDelayMs.p99}  (max ${figures.rollbackDelayMs.max}, ${delays.length} executions, threshold ${ROLLBACK_THRESHOLD})`,

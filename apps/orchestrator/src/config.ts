@@ -50,20 +50,22 @@ export class OrchestratorConfig extends ApiSecurityConfig {
   @IsString()
   KAFKA_CLIENT_ID = 'upshift-orchestrator';
 
-  /** Seconds added to healthCheckTimeoutSeconds before an unanswered health check counts as FAILED. */
+  /** Seconds added to healthCheckTimeoutSeconds in a command's deadline (COMMAND_STEPS_ALLOWANCE_SECONDS). */
   @Transform(({ value }) => Number(value))
   @IsInt()
   @Min(0)
   HEALTH_DEADLINE_MARGIN_SECONDS = 30;
 
   /**
-   * A DRAIN/UPGRADE/ROLLBACK command still unanswered after this many seconds is re-issued with a new
-   * commandId (the old one is superseded: its late result is ignored).
+   * Seconds a command's deadline allows, beyond healthCheckTimeoutSeconds + HEALTH_DEADLINE_MARGIN_SECONDS,
+   * for the steps before the health check (drain, artifact download and upgrade). One deadline per
+   * dispatched group (ADR 0081): a command never answered by then is issued again, one answered only
+   * in part fails.
    */
   @Transform(({ value }) => Number(value))
   @IsInt()
-  @Min(1)
-  COMMAND_REISSUE_AFTER_SECONDS = 300;
+  @Min(0)
+  COMMAND_STEPS_ALLOWANCE_SECONDS = 120;
 
   /** Re-issues before an instance is marked FAILED for want of any answer. */
   @Transform(({ value }) => Number(value))
@@ -89,6 +91,17 @@ export class OrchestratorConfig extends ApiSecurityConfig {
   @Min(1)
   @Max(100)
   RESULT_MAX_ATTEMPTS = 5;
+
+  /**
+   * The results consumer's Kafka session timeout: when a replica dies, its share of upgrade.results
+   * moves to the survivors only after this, so it bounds the takeover time (README, "Chaos"). Kafka's
+   * own floor is 6 s; lower than about 10 s, a busy event loop that misses heartbeats rebalances.
+   */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(6_000)
+  @Max(300_000)
+  RESULTS_SESSION_TIMEOUT_MS = 10_000;
 
   /** Readiness fails once the oldest unpublished outbox row is older than this (ADR 0078). */
   @Transform(({ value }) => Number(value))

@@ -5,6 +5,8 @@ import {
   CommandOutcome,
   ExecutionStatus,
   InstanceCommandType,
+  InstanceStatus,
+  InstanceStep,
   resultMessage,
   Topics,
 } from '@upshift/contracts';
@@ -126,7 +128,8 @@ describe('orchestrator recovery (e2e)', () => {
     stack.worker.behaviours.delete(created.id);
     stack.orchestrator = await stack.startOrchestrator({ TIMER_JOB_ATTEMPTS: 2 });
 
-    // COMMAND_REISSUE_AFTER_SECONDS is 300: only the start-up recovery can finish it this soon.
+    // The ROLLBACK commands' deadline is two minutes away (healthCheckTimeoutSeconds 5, margin 1,
+    // COMMAND_STEPS_ALLOWANCE_SECONDS 120): only the start-up recovery can finish it this soon.
     const done = await stack.waitForStatus(created.id, ExecutionStatus.ROLLED_BACK, 20_000);
     expect(done.rollbackInfo?.rolledBackInstances.length).toBeGreaterThan(0);
     const reissued = commandsOf(created.id, InstanceCommandType.ROLLBACK).filter(
@@ -139,24 +142,24 @@ describe('orchestrator recovery (e2e)', () => {
     const [fleetA, fleetB] = await Promise.all([registerFleet(stack, 1), registerFleet(stack, 1)]);
     const a = await createUpgrade(stack, fleetA, { batchSize: 1 });
     const b = await createUpgrade(stack, fleetB, { batchSize: 1 });
-    // The test answers these two executions' DRAINs itself, on one partition.
+    // The test answers these two executions' UPGRADE commands itself, on one partition.
     stack.worker.behaviours.set(a.id, () => 'drop');
     stack.worker.behaviours.set(b.id, () => 'drop');
     await operate(stack, a.id, 'start');
     await operate(stack, b.id, 'start');
-    const [drainA, drainB] = await eventually(
+    const [upgradeA, upgradeB] = await eventually(
       () => {
-        const found = [a.id, b.id].map((id) => commandsOf(id, InstanceCommandType.DRAIN)[0]);
+        const found = [a.id, b.id].map((id) => commandsOf(id, InstanceCommandType.UPGRADE)[0]);
         return found.every((c) => c !== undefined) ? (found as InstanceCommand[]) : undefined;
       },
-      { timeoutMs: 20_000, what: 'both DRAIN commands' },
+      { timeoutMs: 20_000, what: 'both UPGRADE commands' },
     );
-    if (drainA === undefined || drainB === undefined) throw new Error('DRAIN commands missing');
+    if (upgradeA === undefined || upgradeB === undefined) throw new Error('UPGRADE commands missing');
 
-    // Execution A's state is corrupt (its draining instance already COMPLETED): applying its DRAIN
-    // result throws in the engine every time. lease_version moves, so no replica trusts cached rows.
+    // Execution A's state is corrupt (its draining instance already COMPLETED): applying its step
+    // report throws in the engine every time. lease_version moves, so no replica trusts cached rows.
     await pg.query(`UPDATE orchestrator.execution_instance SET status = 'COMPLETED' WHERE id = $1`, [
-      drainA.instanceId,
+      upgradeA.instanceId,
     ]);
     await pg.query(`UPDATE orchestrator.execution SET lease_version = lease_version + 1 WHERE id = $1`, [
       a.id,
@@ -175,14 +178,11 @@ describe('orchestrator recovery (e2e)', () => {
         return { key: m.key, value: JSON.stringify(m.value), partition: 0 };
       };
       // The poison first, then a good result behind it on the same partition.
-      await producer.send({ topic: Topics.RESULTS, messages: [send(drainA)] });
-      await producer.send({ topic: Topics.RESULTS, messages: [send(drainB)] });
+      await producer.send({ topic: Topics.RESULTS, messages: [send(upgradeA)] });
+      await producer.send({ topic: Topics.RESULTS, messages: [send(upgradeB)] });
 
-      await eventually(() => (commandsOf(b.id, InstanceCommandType.UPGRADE).length > 0 ? true : undefined), {
-        timeoutMs: 20_000,
-        what: "B's good result to be applied (its UPGRADE issued)",
-      });
-      const letter = await eventually(() => letters.find((l) => l.includes(drainA.commandId)), {
+      await stack.waitForStatus(b.id, ExecutionStatus.COMPLETED);
+      const letter = await eventually(() => letters.find((l) => l.includes(upgradeA.commandId)), {
         timeoutMs: 20_000,
         what: 'the dead letter of the poison result',
       });
@@ -192,7 +192,7 @@ describe('orchestrator recovery (e2e)', () => {
       expect(parsed.data.originalTopic).toBe(Topics.RESULTS);
       expect(parsed.data.originalPartition).toBe(0);
       expect(parsed.data.error.message).toMatch(
-        /engine bug: instance event DRAINED is not allowed from COMPLETED/,
+        /an UPGRADE step DRAIN cannot apply to an instance that is COMPLETED/,
       );
 
       const halted = await eventually(
@@ -211,10 +211,10 @@ describe('orchestrator recovery (e2e)', () => {
         [a.id],
       );
       expect(transcript.rows.map((r) => r.line).join('\n')).toMatch(
-        new RegExp(`Result dead-lettered: the DRAIN result of command ${drainA.commandId}`),
+        new RegExp(`Result dead-lettered: the UPGRADE result of command ${upgradeA.commandId}`),
       );
       expect(stack.orchestrator.app.get(ResultsConsumer).counters.deadLettered).toBe(1);
-      expect((await stack.execution(b.id)).status).toBe(ExecutionStatus.IN_PROGRESS);
+      expect((await stack.execution(a.id)).status).toBe(ExecutionStatus.IN_PROGRESS);
     } finally {
       await producer.disconnect();
       await dlq.disconnect();
@@ -228,9 +228,9 @@ describe('orchestrator recovery (e2e)', () => {
     const created = await createUpgrade(stack, fleet, { batchSize: 1 });
     stack.worker.behaviours.set(created.id, () => 'drop');
     await operate(stack, created.id, 'start');
-    const drain = await eventually(() => commandsOf(created.id, InstanceCommandType.DRAIN)[0], {
+    const upgrade = await eventually(() => commandsOf(created.id, InstanceCommandType.UPGRADE)[0], {
       timeoutMs: 20_000,
-      what: 'the DRAIN command',
+      what: 'the UPGRADE command',
     });
     const consumer = stack.orchestrator.app.get(ResultsConsumer);
     const deadLettered = consumer.counters.deadLettered;
@@ -247,7 +247,12 @@ describe('orchestrator recovery (e2e)', () => {
       database,
     ]);
     try {
-      await stack.worker.send([stack.worker.resultFor(drain, CommandOutcome.SUCCEEDED, null)]);
+      const drained = stack.worker.report(
+        upgrade,
+        [{ step: InstanceStep.DRAIN, outcome: CommandOutcome.SUCCEEDED }],
+        false,
+      );
+      await stack.worker.send([drained]);
       const down = await eventually(
         async () => {
           const r = await readiness(stack.orchestrator);
@@ -269,12 +274,15 @@ describe('orchestrator recovery (e2e)', () => {
       intervalMs: 250,
       what: 'readiness once Postgres is back',
     });
+    // On upgrade.progress: the outbox relay, which lost its leadership with its session, publishes again.
     await eventually(
-      () => (commandsOf(created.id, InstanceCommandType.UPGRADE).length > 0 ? true : undefined),
-      {
-        timeoutMs: 30_000,
-        what: 'the DRAIN result to be applied after the outage (UPGRADE issued)',
-      },
+      () =>
+        stack.progress
+          .events(created.id)
+          .some((e) => e.data.kind === 'InstanceStatusChanged' && e.data.to === InstanceStatus.UPGRADING)
+          ? true
+          : undefined,
+      { timeoutMs: 30_000, what: 'the DRAIN step applied after the outage (UPGRADING on upgrade.progress)' },
     );
     expect(consumer.counters.deadLettered).toBe(deadLettered);
     stack.worker.behaviours.delete(created.id);

@@ -384,7 +384,7 @@ describe('orchestrator REST API (e2e)', () => {
     for (const viaPause of [false, true]) {
       const { execution } = await fresh(2, { batchSize: 1 });
       onHold.add(execution.id);
-      hold(execution.id, [InstanceCommandType.DRAIN]);
+      hold(execution.id, [InstanceCommandType.UPGRADE]);
       await operate(stack, execution.id, 'start');
       await stack.waitForStatus(execution.id, ExecutionStatus.IN_PROGRESS);
       if (viaPause) await operate(stack, execution.id, 'pause');
@@ -505,7 +505,7 @@ describe('orchestrator REST API (e2e)', () => {
     for (const operation of ['pause', 'cancel']) {
       const { execution } = await fresh(4, { strategy: 'CANARY', canaryPercentage: 25 });
       onHold.add(execution.id);
-      hold(execution.id, [InstanceCommandType.DRAIN]);
+      hold(execution.id, [InstanceCommandType.UPGRADE]);
       await operate(stack, execution.id, 'start');
       await stack.waitForStatus(execution.id, ExecutionStatus.CANARY_RUNNING);
       await refusesInvalidOperations(execution.id);

@@ -41,6 +41,17 @@ describe('worker configuration', () => {
     );
   });
 
+  it('reads WORKER_REPORT_COALESCE_MS (250 by default, 0 for a report per step) and refuses a bad window', () => {
+    expect(loadWorkerConfig({ AGENT_AUTH_KEY }).WORKER_REPORT_COALESCE_MS).toBe(250);
+    expect(
+      loadWorkerConfig({ AGENT_AUTH_KEY, WORKER_REPORT_COALESCE_MS: '0' }).WORKER_REPORT_COALESCE_MS,
+    ).toBe(0);
+    for (const bad of ['-1', 'soon', '60000'])
+      expect(() => loadWorkerConfig({ AGENT_AUTH_KEY, WORKER_REPORT_COALESCE_MS: bad })).toThrow(
+        /WORKER_REPORT_COALESCE_MS/,
+      );
+  });
+
   it('requires AGENT_AUTH_KEY of at least 32 hex bytes, without echoing it', () => {
     expect(() => loadWorkerConfig({})).toThrow(/AGENT_AUTH_KEY is required/);
     const short = 'b2'.repeat(16);

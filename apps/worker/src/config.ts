@@ -33,8 +33,12 @@ export class WorkerConfig {
   /** CIDRs and host patterns agents may be called at (ADR 0072). */
   @IsAgentUrlAllowList() AGENT_URL_ALLOW = DEFAULT_AGENT_URL_ALLOW;
 
-  /** Attempts of one agent call on transient errors (503, timeouts, refused connections). */
-  @IsInt() @Min(1) @Max(20) WORKER_RETRY_MAX_ATTEMPTS = 5;
+  /**
+   * Attempts of one agent call on transient errors (503, timeouts, refused connections). Eight, with
+   * full-jitter backoff from 200 ms capped at 5 s, ride out an agent that restarts for a few seconds;
+   * five gave up within about a second, and failed an instance whose agent was merely restarting.
+   */
+  @IsInt() @Min(1) @Max(20) WORKER_RETRY_MAX_ATTEMPTS = 8;
   @IsInt() @Min(1) WORKER_RETRY_BASE_MS = 200;
   @IsInt() @Min(1) WORKER_RETRY_MAX_MS = 5_000;
 
@@ -43,6 +47,12 @@ export class WorkerConfig {
 
   /** On SIGTERM, how long in-flight commands may finish before being handed back. */
   @IsInt() @Min(0) WORKER_SHUTDOWN_GRACE_MS = 20_000;
+
+  /**
+   * Steps of a command that end within this many ms of each other share one report on `upgrade.results`;
+   * a step is reported at most this late (ADR 0082). 0 reports each step on its own.
+   */
+  @IsInt() @Min(0) @Max(10_000) WORKER_REPORT_COALESCE_MS = 250;
 
   /** Port of the plain-HTTP `/health/live` and `/health/ready` probes; 0 picks a free one (tests, ADR 0079). */
   @IsInt() @Min(0) @Max(65535) WORKER_HEALTH_PORT = 8087;
@@ -59,6 +69,7 @@ const NUMERIC_KEYS: readonly (keyof WorkerConfig)[] = [
   'WORKER_RETRY_MAX_MS',
   'WORKER_SESSION_TIMEOUT_MS',
   'WORKER_SHUTDOWN_GRACE_MS',
+  'WORKER_REPORT_COALESCE_MS',
   'WORKER_HEALTH_PORT',
 ];
 

@@ -88,7 +88,6 @@ export async function startWorker(
       baseDelayMs: config.WORKER_RETRY_BASE_MS,
       maxDelayMs: config.WORKER_RETRY_MAX_MS,
     },
-    config.WORKER_ID,
     logger,
   );
   const consumer = new CommandConsumer(
@@ -112,6 +111,7 @@ export async function startWorker(
       maxAdmitted: config.WORKER_CONCURRENCY * 4,
       sessionTimeoutMs: config.WORKER_SESSION_TIMEOUT_MS,
       shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
+      reportCoalesceMs: config.WORKER_REPORT_COALESCE_MS,
     },
   );
   await consumer.start();

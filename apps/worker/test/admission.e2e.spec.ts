@@ -48,28 +48,33 @@ describe('worker admission control', () => {
 
   it('admits a waiting command as soon as a command finishes, even after the waiter timed out once', async () => {
     fleet.setLatency({ drain: { kind: 'fixed', ms: DRAIN_MS } });
-    // Eight slow drains of one instance fill admission; they run one after another (one instance's
-    // commands are chained), so one slot stays free and each finish frees exactly one admission.
-    const first = buildCommand(fleet, 'sim-0001', InstanceCommandType.DRAIN);
+    // Eight upgrades of one instance, each with a slow drain, fill admission; they run one after another
+    // (one instance's commands are chained), so one slot stays free and each finish frees exactly one
+    // admission.
+    const first = buildCommand(fleet, 'sim-0001', InstanceCommandType.UPGRADE);
     const queued = [
       first,
-      ...Array.from({ length: 7 }, () => buildCommand(fleet, 'sim-0001', InstanceCommandType.DRAIN)),
+      ...Array.from({ length: 7 }, () => buildCommand(fleet, 'sim-0001', InstanceCommandType.UPGRADE)),
     ];
     await peer.sendMany(queued);
     await eventually(() => (fleet.instance('sim-0001').pendingOperations > 0 ? true : undefined), {
       what: 'the first drain to reach the agent',
     });
     // This command waits for admission longer than one wake-up period (the first drain takes 1.5 s).
-    const waiting = buildCommand(fleet, 'sim-0002', InstanceCommandType.DRAIN);
+    const waiting = buildCommand(fleet, 'sim-0002', InstanceCommandType.UPGRADE);
     await peer.send(waiting);
 
-    const freed = await peer.resultOf(first.commandId);
-    const next = await peer.resultOf(waiting.commandId);
-    expect(freed.outcome).toBe(CommandOutcome.SUCCEEDED);
-    expect(next.outcome).toBe(CommandOutcome.SUCCEEDED);
-    // It had a free slot, so it starts right after the first drain frees an admission, not at the
+    const freed = await peer.reportsUntilFinal(first.commandId);
+    const next = await peer.reportsUntilFinal(waiting.commandId);
+    const freedSteps = freed.flatMap((r) => r.steps);
+    const nextSteps = next.flatMap((r) => r.steps);
+    expect(freedSteps.map((s) => s.outcome)).toEqual(Array(3).fill(CommandOutcome.SUCCEEDED));
+    expect(nextSteps.map((s) => s.outcome)).toEqual(Array(3).fill(CommandOutcome.SUCCEEDED));
+    // It had a free slot, so it starts right after the first upgrade frees an admission, not at the
     // waiter's next one-second wake-up.
-    const startedAfterFreedMs = Date.parse(next.startedAt) - Date.parse(freed.finishedAt);
+    const startedAfterFreedMs =
+      Date.parse(nextSteps[0]?.startedAt ?? '') -
+      Date.parse(freedSteps[freedSteps.length - 1]?.finishedAt ?? '');
     expect(startedAfterFreedMs).toBeLessThan(250);
   });
 });

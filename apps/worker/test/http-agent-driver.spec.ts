@@ -3,6 +3,7 @@ import { createServer } from 'net';
 import type { AddressInfo } from 'net';
 import {
   AgentFailureReason,
+  AgentProblemCode,
   DEFAULT_AGENT_URL_ALLOW,
   masterKeyring,
   parseAgentUrlAllowList,
@@ -40,7 +41,7 @@ describe('HttpAgentDriver: signed calls, allowed addresses, fixed reasons', () =
   };
 
   beforeAll(async () => {
-    fleet = await startFleet({ instances: 3, initialVersion: '1.0.0', agentKeys });
+    fleet = await startFleet({ instances: 4, initialVersion: '1.0.0', agentKeys });
   });
 
   afterAll(async () => {
@@ -53,15 +54,37 @@ describe('HttpAgentDriver: signed calls, allowed addresses, fixed reasons', () =
   it('signs every request, so the agent acts on it (retries included, each with a fresh nonce)', async () => {
     const agent = make();
     const commandId = randomUUID();
-    await expect(agent.drain(target('sim-0001'), commandId)).resolves.toMatchObject({ draining: true });
+    await expect(agent.drain(target('sim-0001'), { commandId })).resolves.toMatchObject({ draining: true });
     // The same call again is a new signed request (new nonce), answered from the agent's commandId record.
-    await expect(agent.drain(target('sim-0001'), commandId)).resolves.toMatchObject({ draining: true });
+    await expect(agent.drain(target('sim-0001'), { commandId })).resolves.toMatchObject({ draining: true });
     expect(fleet.instance('sim-0001').counters.drains).toBe(1);
+  });
+
+  it("sends the command's fencing token; a stale one is a permanent 409 with a fixed reason", async () => {
+    const agent = make();
+    await agent.drain(target('sim-0004'), { commandId: randomUUID(), fencingToken: 8 });
+    expect(fleet.instance('sim-0004').appliedCalls).toMatchObject([{ operation: 'drain', fencingToken: 8 }]);
+    const before = fleet.instance('sim-0004');
+    const error = await failure(
+      agent.undrain(target('sim-0004'), { commandId: randomUUID(), fencingToken: 7 }),
+    );
+    expect(error).toMatchObject({
+      transient: false,
+      status: 409,
+      code: AgentProblemCode.STALE_FENCING_TOKEN,
+      reason: 'agent refused the request (HTTP 409 stale-fencing-token)',
+    });
+    expect(fleet.instance('sim-0004')).toEqual({
+      ...before,
+      counters: { ...before.counters, requests: before.counters.requests + 1 },
+    });
+    await agent.undrain(target('sim-0004'), { commandId: randomUUID(), fencingToken: 8 });
+    expect(fleet.instance('sim-0004').draining).toBe(false);
   });
 
   it('reports a request the agent does not authenticate as a permanent 401 with a fixed reason', async () => {
     const stranger = make({ keys: masterKeyring(randomBytes(32)) });
-    const error = await failure(stranger.drain(target('sim-0002'), randomUUID()));
+    const error = await failure(stranger.drain(target('sim-0002'), { commandId: randomUUID() }));
     expect(error).toMatchObject({
       transient: false,
       status: 401,
@@ -93,7 +116,7 @@ describe('HttpAgentDriver: signed calls, allowed addresses, fixed reasons', () =
   it('refuses a host name whose addresses fall outside the allow list, before any request', async () => {
     const tenOnly = make({ allow: '10.0.0.0/8' });
     const viaName = fleet.agentUrl('sim-0003').replace('127.0.0.1', 'localhost');
-    const error = await failure(tenOnly.drain(target('sim-0003', viaName), randomUUID()));
+    const error = await failure(tenOnly.drain(target('sim-0003', viaName), { commandId: randomUUID() }));
     expect(error).toMatchObject({ reason: AgentFailureReason.ADDRESS_NOT_ALLOWED, transient: false });
     expect(fleet.instance('sim-0003').counters.drains).toBe(0);
     // The same name is fine where loopback is allowed.

@@ -104,4 +104,12 @@ describe('worker Redis outage', () => {
     expect(await client.get(lease.key)).toBe(lease.token);
     expect(await lease.release()).toBe(true);
   });
+
+  it('fencing fails closed: without Redis a fenced acquire neither leases nor passes, it fails', async () => {
+    const first = (await leases.acquire('i-4', { fencingToken: 3 })) as InstanceLease;
+    expect(first).toBeInstanceOf(InstanceLease);
+    await first.release();
+    await redis.stop();
+    await expect(leases.acquire('i-4', { fencingToken: 4 })).rejects.toThrow();
+  });
 });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { join } from 'path';
-import { CommandOutcome, InstanceCommandType } from '@upshift/contracts';
+import { CommandOutcome, InstanceCommandType, InstanceStep } from '@upshift/contracts';
 import {
   createTestRedis,
   eventually,
@@ -8,7 +8,7 @@ import {
   type TestBroker,
   type TestRedis,
 } from '@upshift/testing';
-import type { Fleet } from '@upshift/fleet';
+import { staleAppliedCalls, type Fleet } from '@upshift/fleet';
 import type { RunningWorker } from '../src/worker';
 import { buildCommand, KafkaPeer, startTestWorker, workerConfig, startTestFleet } from './worker-harness';
 
@@ -68,8 +68,6 @@ describe('worker failover', () => {
   });
 
   it('a worker killed with SIGKILL mid-command: another worker completes it once the lease expires, upgrading once', async () => {
-    const drain = buildCommand(fleet, 'sim-0001', InstanceCommandType.DRAIN);
-    await fleet.agent('sim-0001').drain({ commandId: drain.commandId });
     // The upgrade takes 4 s on the agent: long enough to kill the worker in the middle of it.
     fleet.setLatency({ upgrade: { kind: 'fixed', ms: 4000 } });
     const config = workerConfig(broker.brokers, redis.url, redis.prefix, { WORKER_ID: 'doomed-worker' });
@@ -84,19 +82,26 @@ describe('worker failover', () => {
     });
     doomed.child.kill('SIGKILL');
     await doomed.exited;
-    expect(peer.resultsFor(upgrade.commandId)).toHaveLength(0);
+    // At most the DRAIN step was reported; the command was not finished.
+    expect(peer.resultsFor(upgrade.commandId).filter((r) => r.final)).toHaveLength(0);
 
     const survivor = await startTestWorker(
       workerConfig(broker.brokers, redis.url, redis.prefix, { WORKER_ID: 'survivor' }),
     );
     running.push(survivor);
     const result = await peer.resultOf(upgrade.commandId, 60_000);
-    expect(result).toMatchObject({
-      outcome: CommandOutcome.SUCCEEDED,
-      observedVersion: '2.0.0',
-      workerId: 'survivor',
+    // The survivor ran every step again under the same keys: the agent replayed the drain and the upgrade.
+    expect(result).toMatchObject({ final: true, workerId: 'survivor' });
+    expect(result.steps.map((s) => [s.step, s.outcome, s.observedVersion])).toEqual([
+      [InstanceStep.DRAIN, CommandOutcome.SUCCEEDED, '1.0.0'],
+      [InstanceStep.UPGRADE, CommandOutcome.SUCCEEDED, '2.0.0'],
+      [InstanceStep.HEALTH_CHECK, CommandOutcome.SUCCEEDED, '2.0.0'],
+    ]);
+    expect(fleet.instance('sim-0001')).toMatchObject({
+      version: '2.0.0',
+      draining: false,
+      counters: { drains: 1, upgradesApplied: 1, undrains: 1 },
     });
-    expect(fleet.instance('sim-0001').counters.upgradesApplied).toBe(1);
   });
 
   it('on SIGTERM a worker finishes its in-flight command, reports it, and exits 0', async () => {
@@ -104,44 +109,104 @@ describe('worker failover', () => {
     const config = workerConfig(broker.brokers, redis.url, redis.prefix, { WORKER_ID: 'graceful-worker' });
     const graceful = spawnWorker(childEnv(config));
     children.push(graceful.child);
-    const drain = buildCommand(fleet, 'sim-0002', InstanceCommandType.DRAIN);
-    await peer.send(drain);
+    const upgrade = buildCommand(fleet, 'sim-0002', InstanceCommandType.UPGRADE);
+    await peer.send(upgrade);
     await eventually(() => (fleet.instance('sim-0002').pendingOperations > 0 ? true : undefined), {
       timeoutMs: 30_000,
       what: 'the child worker to call drain',
     });
     graceful.child.kill('SIGTERM');
     expect(await graceful.exited).toBe(0);
-    expect(await peer.resultOf(drain.commandId)).toMatchObject({
-      outcome: CommandOutcome.SUCCEEDED,
-      workerId: 'graceful-worker',
-    });
-    expect(fleet.instance('sim-0002').counters.drains).toBe(1);
+    const reports = await peer.reportsUntilFinal(upgrade.commandId);
+    expect(reports.every((r) => r.workerId === 'graceful-worker')).toBe(true);
+    expect(reports.flatMap((r) => r.steps).map((s) => s.outcome)).toEqual(
+      Array(3).fill(CommandOutcome.SUCCEEDED),
+    );
+    expect(fleet.instance('sim-0002')).toMatchObject({ version: '2.0.0', counters: { drains: 1 } });
   });
 
   it('two workers receiving the same command run it once: the lease serialises them, the second re-reports', async () => {
     fleet.setLatency({ drain: { kind: 'fixed', ms: 500 } });
     // Two consumer groups stand for a redelivery of one command to a second worker while the first runs it.
+    running.push(...(await startPair()));
+    const upgrade = buildCommand(fleet, 'sim-0003', InstanceCommandType.UPGRADE);
+    await peer.send(upgrade);
+    const finals = await eventually(
+      () => {
+        const found = peer.resultsFor(upgrade.commandId).filter((r) => r.final);
+        return found.length >= 2 ? found : undefined;
+      },
+      { what: 'two final reports' },
+    );
+    const [one, two] = finals;
+    expect(two).toEqual(one);
+    // Identical reports: the second is the first one re-reported, not a second run.
+    expect(one?.steps.map((s) => s.step)).toEqual([
+      InstanceStep.DRAIN,
+      InstanceStep.UPGRADE,
+      InstanceStep.HEALTH_CHECK,
+    ]);
+    // The agent saw each call once: the lease kept the second worker away until the report existed.
+    expect(fleet.instance('sim-0003').counters).toMatchObject({
+      requests: 4, // drain, upgrade, one health probe, undrain
+      drains: 1,
+      upgradesApplied: 1,
+      undrains: 1,
+      replays: 0,
+    });
+  });
+
+  it('two workers racing a late UPGRADE against a newer ROLLBACK: both refuse the UPGRADE, the instance stays rolled back', async () => {
+    running.push(...(await startPair()));
+    // The orchestrator issued the UPGRADE, then the ROLLBACK; the UPGRADE reaches the topic last.
+    const late = buildCommand(fleet, 'sim-0004', InstanceCommandType.UPGRADE);
+    const rollback = buildCommand(fleet, 'sim-0004', InstanceCommandType.ROLLBACK);
+    await peer.send(rollback);
+    await peer.send(late);
+    const finalsOf = (commandId: string) => () => {
+      const found = peer.resultsFor(commandId).filter((r) => r.final);
+      return found.length >= 2 ? found : undefined;
+    };
+    const refusals = await eventually(finalsOf(late.commandId), {
+      what: 'both workers to answer the UPGRADE',
+    });
+    const rollbacks = await eventually(finalsOf(rollback.commandId), {
+      what: 'both workers to answer the ROLLBACK',
+    });
+    expect(rollbacks[1]).toEqual(rollbacks[0]);
+    for (const refusal of refusals) {
+      expect(refusal.steps).toEqual([
+        expect.objectContaining({
+          step: InstanceStep.DRAIN,
+          outcome: CommandOutcome.FAILED,
+          reason: `stale fencing token ${late.fencingToken} < ${rollback.fencingToken}`,
+        }),
+      ]);
+    }
+    const instance = fleet.instance('sim-0004');
+    expect(instance).toMatchObject({
+      version: '1.0.0',
+      draining: false,
+      fencingToken: rollback.fencingToken,
+    });
+    expect(instance.counters).toMatchObject({ drains: 0, upgradesApplied: 0 });
+    expect(instance.appliedCalls.map((c) => [c.operation, c.fencingToken])).toEqual([
+      ['rollback', rollback.fencingToken],
+      ['undrain', rollback.fencingToken],
+    ]);
+    expect(staleAppliedCalls(instance.appliedCalls)).toEqual([]);
+  });
+
+  /** Two in-process workers in two consumer groups: each receives every command. */
+  async function startPair(): Promise<RunningWorker[]> {
     const first = await startTestWorker(
       workerConfig(broker.brokers, redis.url, redis.prefix, { WORKER_ID: 'worker-a' }),
-      'lease-test-a',
+      'pair-a',
     );
-    running.push(first);
     const second = await startTestWorker(
       workerConfig(broker.brokers, redis.url, redis.prefix, { WORKER_ID: 'worker-b' }),
-      'lease-test-b',
+      'pair-b',
     );
-    running.push(second);
-    const drain = buildCommand(fleet, 'sim-0003', InstanceCommandType.DRAIN);
-    await peer.send(drain);
-    await eventually(() => (peer.resultsFor(drain.commandId).length >= 2 ? true : undefined), {
-      what: 'two results',
-    });
-    const [one, two] = peer.resultsFor(drain.commandId);
-    expect(two).toEqual(one);
-    // Identical results: the second is the first one re-reported, not a second run.
-    expect(new Set([one?.workerId, two?.workerId]).size).toBe(1);
-    // The agent saw one call only: the lease kept the second worker away until the result existed.
-    expect(fleet.instance('sim-0003').counters).toMatchObject({ drains: 1, replays: 0 });
-  });
+    return [first, second];
+  }
 });

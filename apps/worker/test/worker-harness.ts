@@ -87,6 +87,13 @@ export async function startTestWorker(config: WorkerConfig, groupId?: string): P
   return startWorker(config, { groupId });
 }
 
+/** Every command built here gets a newer fencing token than the ones before, as the orchestrator issues them. */
+let lastFencingToken = 0;
+export function nextFencingToken(): number {
+  lastFencingToken += 1;
+  return lastFencingToken;
+}
+
 export function buildCommand(
   fleet: Fleet,
   name: string,
@@ -102,6 +109,7 @@ export function buildCommand(
     instanceName: name,
     agentUrl: instance.agentUrl,
     type,
+    fencingToken: nextFencingToken(),
     targetVersion: {
       versionId: '00000000-0000-4000-8000-000000000002',
       version: '2.0.0',
@@ -120,6 +128,8 @@ export function buildCommand(
 export class KafkaPeer {
   readonly results: InstanceCommandResult[] = [];
   readonly deadLetters: DeadLetter[] = [];
+  /** Messages sent to `upgrade.commands`, valid or not. */
+  sent = 0;
   private readonly kafka: Kafka;
   private producer!: Producer;
   private consumer!: Consumer;
@@ -167,6 +177,7 @@ export class KafkaPeer {
       topic: message.topic,
       messages: [{ key: message.key, value: JSON.stringify(message.value) }],
     });
+    this.sent += 1;
   }
 
   async sendMany(commands: InstanceCommand[]): Promise<void> {
@@ -176,22 +187,33 @@ export class KafkaPeer {
         return { key: message.key, value: JSON.stringify(message.value) };
       });
       await this.producer.send({ topic: Topics.COMMANDS, messages });
+      this.sent += messages.length;
     }
   }
 
   async sendRaw(key: string, value: string | Buffer): Promise<void> {
     await this.producer.send({ topic: Topics.COMMANDS, messages: [{ key, value }] });
+    this.sent += 1;
   }
 
+  /** Every report on the command so far, in the order they arrived (step reports, final, replays). */
   resultsFor(commandId: string): InstanceCommandResult[] {
     return this.results.filter((r) => r.commandId === commandId);
   }
 
+  /** The command's first final report. */
   async resultOf(commandId: string, timeoutMs = 20_000): Promise<InstanceCommandResult> {
-    return eventually(() => this.resultsFor(commandId)[0], {
+    return eventually(() => this.resultsFor(commandId).find((r) => r.final), {
       timeoutMs,
-      what: `the result of command ${commandId}`,
+      what: `the final report of command ${commandId}`,
     });
+  }
+
+  /** The reports up to and including the command's first final one, once it arrived. */
+  async reportsUntilFinal(commandId: string, timeoutMs = 20_000): Promise<InstanceCommandResult[]> {
+    await this.resultOf(commandId, timeoutMs);
+    const reports = this.resultsFor(commandId);
+    return reports.slice(0, reports.findIndex((r) => r.final) + 1);
   }
 
   async committedOffset(groupId: string, topic: string): Promise<number> {

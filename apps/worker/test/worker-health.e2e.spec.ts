@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { CommandOutcome, InstanceCommandType } from '@upshift/contracts';
+import { CommandOutcome, InstanceCommandType, InstanceStep } from '@upshift/contracts';
 import {
   eventually,
   startPrivateRedis,
@@ -89,15 +89,14 @@ describe('worker health and lease loss', () => {
 
   it('stops working on an instance whose lease cannot be renewed, is not ready without Redis, and recovers', async () => {
     fleet.setLatency({ upgrade: { kind: 'fixed', ms: 8_000 } });
-    const drain = buildCommand(fleet, 'sim-0001', InstanceCommandType.DRAIN);
-    await peer.send(drain);
-    expect(await peer.resultOf(drain.commandId)).toMatchObject({ outcome: CommandOutcome.SUCCEEDED });
-
     const upgrade = buildCommand(fleet, 'sim-0001', InstanceCommandType.UPGRADE);
     await peer.send(upgrade);
     const leaseKey = `${PREFIX}:lease:instance:${upgrade.instanceId}`;
     await eventually(async () => ((await observer.get(leaseKey)) !== null ? true : undefined), {
       what: 'the worker to lease the instance for the upgrade',
+    });
+    await eventually(() => (fleet.instance('sim-0001').upgrading ? true : undefined), {
+      what: 'the worker to reach the upgrade step',
     });
 
     // Redis goes away in the middle of the 8 s agent call.
@@ -124,11 +123,16 @@ describe('worker health and lease loss', () => {
     });
     fleet.setLatency({});
     // What the orchestrator does with an unanswered command: issue it again under a new id.
+    // (A newer fencing token: the abandoned upgrade, still installing on the agent, can no longer land.)
     const reissued = buildCommand(fleet, 'sim-0001', InstanceCommandType.UPGRADE, { attempt: 2 });
     await peer.send(reissued);
-    expect(await peer.resultOf(reissued.commandId)).toMatchObject({ outcome: CommandOutcome.SUCCEEDED });
-    // The abandoned command was never reported.
-    expect(peer.results.some((r) => r.commandId === upgrade.commandId)).toBe(false);
+    const report = await peer.resultOf(reissued.commandId);
+    expect(report.steps.map((s) => s.outcome)).toEqual(Array(3).fill(CommandOutcome.SUCCEEDED));
+    // The abandoned command was never finished: at most its DRAIN step was reported.
+    expect(peer.resultsFor(upgrade.commandId).filter((r) => r.final)).toEqual([]);
+    expect(peer.resultsFor(upgrade.commandId).flatMap((r) => r.steps.map((s) => s.step))).not.toContain(
+      InstanceStep.UPGRADE,
+    );
     expect(worker.stats.leaseLost).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'timers/promises';
 import { ExecutionStatus, type UpgradeExecutionView } from '@upshift/contracts';
 import { isTerminal, maxUnavailable } from '@upshift/domain';
-import { startFleet, type Fleet, type LatencyProfile } from '@upshift/fleet';
+import { staleAppliedCalls, startFleet, type Fleet, type LatencyProfile } from '@upshift/fleet';
 import { mintToken } from '@upshift/http';
 import { OrchestratorClient } from '@upshift/stack';
 import type { ChaosStack } from './chaos-stack';
@@ -403,6 +403,7 @@ export async function runChaos(options: RunOptions): Promise<RunResult> {
           version: i.version,
           upgradesApplied: i.counters.upgradesApplied,
           rollbacksApplied: i.counters.rollbacksApplied,
+          staleCalls: staleAppliedCalls(i.appliedCalls).length,
         })),
         maxOutOfService: fleet.outOfServiceHistory().max,
       },

@@ -47,15 +47,10 @@ export interface ChaosStack {
  * seconds, a command nobody answered is re-issued after 60 s instead of 5 minutes, and a worker retries an
  * agent long enough to outlast its restart.
  */
-const ORCHESTRATOR_TUNING = {
-  COMMAND_REISSUE_AFTER_SECONDS: '60',
-};
 const WORKER_TUNING = {
   WORKER_SESSION_TIMEOUT_MS: '6000',
   WORKER_LEASE_TTL_MS: '5000',
   WORKER_CONCURRENCY: '64',
-  // Retries that outlast an agent's restart (the harness stops one for up to 3 s).
-  WORKER_RETRY_MAX_ATTEMPTS: '8',
 };
 
 export async function startChaosStack(options: ChaosStackOptions): Promise<ChaosStack> {
@@ -117,7 +112,6 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
         'apps/orchestrator/src/main.ts',
         () => ({
           ...common,
-          ...ORCHESTRATOR_TUNING,
           PORT: String(port),
           HOST: '127.0.0.1',
           DATABASE_URL: databaseUrl,

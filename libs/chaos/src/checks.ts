@@ -13,6 +13,7 @@ export type ViolationKind =
   | 'out-of-service'
   | 'gap'
   | 'conflict'
+  | 'stale-fencing'
   | 'dlq'
   | 'zone-missed';
 
@@ -28,12 +29,14 @@ export interface FleetInstanceRecord {
   version: string;
   upgradesApplied: number;
   rollbacksApplied: number;
+  /** Mutating agent calls the instance accepted although their fencing token was older than one it had seen. */
+  staleCalls: number;
 }
 
 /**
  * What the fleet of one execution saw. Every execution of a run has a fleet of its own (its own tenant),
- * so the fleet's counters are that execution's. A fleet that also logs each applied agent call (with
- * the fencing token it carried) adds that log here, and its check joins FLEET_LOG_CHECKS.
+ * so the fleet's counters are that execution's, and its log of accepted agent calls with their fencing
+ * tokens is that execution's too.
  */
 export interface FleetObservation {
   instances: FleetInstanceRecord[];
@@ -117,10 +120,22 @@ export const workMatchesStatus: FleetLogCheck = (outcome) => {
   return [];
 };
 
+/** No agent accepted a call carrying an older fencing token than one it had already seen (ADR 0082). */
+export const neverStaleFencing: FleetLogCheck = (outcome) =>
+  perInstance(outcome, (i) =>
+    i.staleCalls > 0
+      ? {
+          kind: 'stale-fencing',
+          detail: `${i.name} accepted ${i.staleCalls} call(s) with a stale fencing token`,
+        }
+      : null,
+  );
+
 /** The one place the fleet's log is judged: a new check over FleetObservation is one more entry. */
 export const FLEET_LOG_CHECKS: readonly FleetLogCheck[] = [
   upgradedAtMostOnce,
   rolledBackAtMostOnce,
+  neverStaleFencing,
   workMatchesStatus,
 ];
 

@@ -13,6 +13,7 @@ export interface ChaosSummary {
   stuck: number;
   gaps: number;
   conflicts: number;
+  staleFencing: number;
   wrongStatus: number;
   outOfService: number;
   deadLetters: number;
@@ -46,6 +47,7 @@ export function summarize(
     stuck: count(results, 'stuck'),
     gaps: count(results, 'gap'),
     conflicts: count(results, 'conflict'),
+    staleFencing: count(results, 'stale-fencing'),
     wrongStatus: count(results, 'wrong-status'),
     outOfService: count(results, 'out-of-service'),
     deadLetters: count(results, 'dlq'),

@@ -18,6 +18,7 @@ const instance = (name: string, over: Partial<FleetInstanceRecord> = {}): FleetI
   version: '2.2.2',
   upgradesApplied: 1,
   rollbacksApplied: 0,
+  staleCalls: 0,
   ...over,
 });
 
@@ -49,6 +50,17 @@ describe('the fleet log checks', () => {
   it('see an instance upgraded twice', () => {
     const violations = checkFleetLog(outcome({}, [instance('a'), instance('b', { upgradesApplied: 2 })]));
     expect(violations).toEqual([{ kind: 'doubled', executionId: 'e1', detail: 'b upgraded 2 times' }]);
+  });
+
+  it('see an instance that accepted a call with a stale fencing token', () => {
+    const violations = checkFleetLog(outcome({}, [instance('a'), instance('b', { staleCalls: 1 })]));
+    expect(violations).toEqual([
+      {
+        kind: 'stale-fencing',
+        executionId: 'e1',
+        detail: 'b accepted 1 call(s) with a stale fencing token',
+      },
+    ]);
   });
 
   it('see an instance rolled back twice', () => {

@@ -7,6 +7,7 @@ import {
   AgentCapacitySchema,
   AgentCommandIdSchema,
   AgentCommandRequestSchema,
+  AgentFencingTokenSchema,
   AgentHealthCheckSchema,
   AgentHealthSchema,
   AgentProblemSchema,
@@ -30,6 +31,7 @@ export const AGENT_OPENAPI_FILE = path.join('..', '..', 'docs', 'agent-protocol.
 /** The component schemas, each under its `$id`; a nested schema with one of these ids becomes a `$ref`. */
 const COMPONENT_SCHEMAS: TSchema[] = [
   AgentCommandIdSchema,
+  AgentFencingTokenSchema,
   AgentCommandRequestSchema,
   AgentUpgradeRequestSchema,
   AgentRollbackRequestSchema,
@@ -223,7 +225,8 @@ export function renderAgentOpenApi(): Record<string, unknown> {
         "What an instance's agent answers (docs/agent-protocol.md). Paths are relative to the instance's " +
         'agent URL. Every mutating call is idempotent by commandId: a repeated commandId gets the first ' +
         'answer and has no second effect. 503 means "not now, nothing happened, retry the same commandId"; ' +
-        '4xx means the command fails for good.\n\n' +
+        '4xx means the command fails for good. A fencingToken older than the newest the instance accepted ' +
+        'answers 409 `stale-fencing-token` and has no effect (docs/agent-protocol.md, "Fencing").\n\n' +
         'Every request is signed (docs/agent-protocol.md, "Authentication"): HMAC-SHA256 with the ' +
         "instance's tenant key over method, path with query, the body's SHA-256, timestamp and nonce, in " +
         `the four X-Upshift-* headers. Unsigned, badly signed, stale (more than ${AGENT_SIGNATURE_WINDOW_SECONDS} s off) or replayed ` +

@@ -92,13 +92,16 @@ interface TopicDescription {
 const TOPICS: Record<TopicName, TopicDescription> = {
   [Topics.COMMANDS]: {
     channel: 'upgradeCommands',
-    description: 'Instance commands, keyed by instanceId so that one instance sees its commands in order.',
+    description:
+      'Instance commands, one per attempt (UPGRADE or ROLLBACK), keyed by instanceId so that one instance ' +
+      'sees its commands in order.',
     groups: [ConsumerGroups.WORKERS],
   },
   [Topics.RESULTS]: {
     channel: 'upgradeResults',
     description:
-      'Command results, keyed by executionId. Matched by commandId; duplicates and late results are ignored.',
+      'Step reports on commands, keyed by executionId. Applied only while their commandId is pending, each ' +
+      'step once; duplicates and late reports change nothing.',
     groups: [ConsumerGroups.ORCHESTRATOR],
   },
   [Topics.PROGRESS]: {

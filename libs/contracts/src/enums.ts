@@ -34,13 +34,32 @@ export enum InstanceStatus {
   ROLLED_BACK = 'ROLLED_BACK',
 }
 
-/** What a worker is told to do to one instance (topic `upgrade.commands`). */
+/**
+ * What a worker is told to do to one instance (topic `upgrade.commands`): one command per attempt.
+ * UPGRADE carries the instance through drain → upgrade → health check; ROLLBACK through rollback → undrain.
+ */
 export enum InstanceCommandType {
-  DRAIN = 'DRAIN',
   UPGRADE = 'UPGRADE',
-  HEALTH_CHECK = 'HEALTH_CHECK',
   ROLLBACK = 'ROLLBACK',
 }
+
+/** The steps a worker reports on `upgrade.results` while it carries out one command. */
+export enum InstanceStep {
+  /** UPGRADE: the instance was taken out of service. */
+  DRAIN = 'DRAIN',
+  /** UPGRADE: the agent verified and applied the artifact. */
+  UPGRADE = 'UPGRADE',
+  /** UPGRADE: healthy on the target version, and returned to service. */
+  HEALTH_CHECK = 'HEALTH_CHECK',
+  /** ROLLBACK: back on the previous version, and returned to service. */
+  ROLLBACK = 'ROLLBACK',
+}
+
+/** The steps of each command type, in the order a worker carries them out and reports them. */
+export const COMMAND_STEPS: Readonly<Record<InstanceCommandType, readonly InstanceStep[]>> = {
+  [InstanceCommandType.UPGRADE]: [InstanceStep.DRAIN, InstanceStep.UPGRADE, InstanceStep.HEALTH_CHECK],
+  [InstanceCommandType.ROLLBACK]: [InstanceStep.ROLLBACK],
+};
 
 export enum CommandOutcome {
   SUCCEEDED = 'SUCCEEDED',

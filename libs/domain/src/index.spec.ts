@@ -71,6 +71,10 @@ describe('@upshift/domain public API', () => {
         'settledBatch',
         'startRollback',
         'thresholdReason',
+        // command-steps
+        'awaitedStep',
+        'onCommandDeadline',
+        'upgradeStepApplication',
         // statistics
         'computeStatistics',
         'statisticsFromTallies',

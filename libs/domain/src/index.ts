@@ -4,6 +4,7 @@ export * from './strategy-rules';
 export * from './batch-planner';
 export * from './failure-policy';
 export * from './next-step';
+export * from './command-steps';
 export * from './statistics';
 export * from './channels';
 export * from './upgrade-path';

@@ -8,8 +8,9 @@ import type { TransitionResult } from './execution-state-machine';
  *   DRAINING | UPGRADING | HEALTH_CHECKING ─FAILED→ FAILED
  *   COMPLETED | HEALTH_CHECKING | FAILED ─ROLLED_BACK→ ROLLED_BACK
  *
- * Each forward event is the orchestrator's reading of a worker's SUCCEEDED result for the command it
- * sent in that status (DRAIN, UPGRADE, HEALTH_CHECK); a FAILED result is the FAILED event.
+ * DRAIN_ISSUED is the dispatch (one UPGRADE command for the whole attempt); each later forward event is
+ * the orchestrator's reading of a step the worker reported SUCCEEDED (DRAIN, UPGRADE, HEALTH_CHECK:
+ * `upgradeStepApplication`); a step reported FAILED is the FAILED event.
  */
 
 const I = InstanceStatus;

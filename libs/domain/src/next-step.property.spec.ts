@@ -24,9 +24,9 @@ const C = InstanceCommandType;
 const NOW = new Date('2026-01-01T12:00:00Z');
 
 const FORWARD_COMMAND: Partial<Record<InstanceStatus, InstanceCommandType>> = {
-  [I.DRAINING]: C.DRAIN,
+  [I.DRAINING]: C.UPGRADE,
   [I.UPGRADING]: C.UPGRADE,
-  [I.HEALTH_CHECKING]: C.HEALTH_CHECK,
+  [I.HEALTH_CHECKING]: C.UPGRADE,
 };
 
 /**

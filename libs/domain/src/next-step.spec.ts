@@ -19,11 +19,11 @@ const I = InstanceStatus;
 const C = InstanceCommandType;
 const NOW = new Date('2026-01-01T12:00:00Z');
 
-/** The command a worker holds for an instance in each in-flight status (what the engine sends). */
+/** The command a worker holds for an instance in each in-flight status: one UPGRADE for the whole attempt. */
 const COMMAND_OF: Partial<Record<InstanceStatus, InstanceCommandType>> = {
-  [I.DRAINING]: C.DRAIN,
+  [I.DRAINING]: C.UPGRADE,
   [I.UPGRADING]: C.UPGRADE,
-  [I.HEALTH_CHECKING]: C.HEALTH_CHECK,
+  [I.HEALTH_CHECKING]: C.UPGRADE,
 };
 
 function execution(fields: Partial<DecisionExecution> = {}): DecisionExecution {
@@ -360,12 +360,10 @@ describe('the rules the engine used to repeat', () => {
     expect(settledBatch(instances, 1)).toEqual({ completed: 1, failed: 1 });
   });
 
-  it('forward commands are DRAIN, UPGRADE and HEALTH_CHECK, not ROLLBACK', () => {
+  it('the forward command is the one UPGRADE of an attempt, not ROLLBACK', () => {
     expect(
-      [C.DRAIN, C.UPGRADE, C.HEALTH_CHECK, C.ROLLBACK, null].map((type) =>
-        hasForwardCommand({ pendingCommandType: type }),
-      ),
-    ).toEqual([true, true, true, false, false]);
+      [C.UPGRADE, C.ROLLBACK, null].map((type) => hasForwardCommand({ pendingCommandType: type })),
+    ).toEqual([true, false, false]);
   });
 
   it('a rollback leaves alone what never got the new version', () => {

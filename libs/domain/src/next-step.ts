@@ -73,12 +73,11 @@ export type NextStep =
   /** Terminal: nothing will ever be done again. */
   | { kind: 'FINISHED'; status: ExecutionStatus };
 
-/** Commands that move an instance forward (drain → upgrade → health-check), as opposed to ROLLBACK. */
-export const FORWARD_COMMANDS: readonly InstanceCommandType[] = [
-  InstanceCommandType.DRAIN,
-  InstanceCommandType.UPGRADE,
-  InstanceCommandType.HEALTH_CHECK,
-];
+/**
+ * Commands that move an instance forward, as opposed to ROLLBACK: the one UPGRADE that carries it
+ * through drain → upgrade → health-check (ADR 0081).
+ */
+export const FORWARD_COMMANDS: readonly InstanceCommandType[] = [InstanceCommandType.UPGRADE];
 
 /** A worker is moving this instance forward: a halt waits for it, a rollback supersedes it. */
 export function hasForwardCommand(instance: Pick<DecisionInstance, 'pendingCommandType'>): boolean {

@@ -24,6 +24,12 @@ const bigintAsNumber = {
   from: (v: string | number | null) => (v === null ? 0 : Number(v)),
 };
 
+/** The same for a nullable bigint: null stays null. */
+const nullableBigintAsNumber = {
+  to: (v: number | null) => v,
+  from: (v: string | number | null) => (v === null ? null : Number(v)),
+};
+
 export type ExecutionPhase = 'CANARY' | 'ROLLOUT';
 
 /** The statuses an execution ends in; the partial indexes below cover only the other ones. */
@@ -142,6 +148,14 @@ export class ExecutionInstanceEntity {
   @Column('timestamptz', { name: 'pending_command_issued_at', nullable: true })
   pendingCommandIssuedAt!: Date | null;
   @Column('int', { default: 0 }) attempt!: number;
+  /** Steps of the pending command applied so far: 0 means its worker never answered (ADR 0081). */
+  @Column('int', { name: 'pending_command_steps', default: 0 }) pendingCommandSteps!: number;
+  /**
+   * The fencing token of the newest command sent to this instance (drawn from command_fencing_seq when the
+   * command is written, so it grows across re-issues, rollbacks and executions); null before the first.
+   */
+  @Column('bigint', { name: 'fencing_token', nullable: true, transformer: nullableBigintAsNumber })
+  fencingToken!: number | null;
   /** Set when a ROLLBACK command for this instance failed. */
   @Column('boolean', { name: 'rollback_failed', default: false }) rollbackFailed!: boolean;
 }
@@ -195,6 +209,8 @@ export function pendingInstance(fields: {
     pendingCommandType: null,
     pendingCommandIssuedAt: null,
     attempt: 0,
+    pendingCommandSteps: 0,
+    fencingToken: null,
     rollbackFailed: false,
   } satisfies ExecutionInstanceEntity);
 }

@@ -4,6 +4,7 @@ import {
   ExecutionStatus,
   InstanceCommandType,
   InstanceStatus,
+  InstanceStep,
   UpgradeStrategy,
 } from '@upshift/contracts';
 import type { InstanceCommandResult } from '@upshift/contracts';
@@ -14,11 +15,13 @@ import {
   failureStep,
   isInstanceSettled,
   isTerminal,
+  onCommandDeadline,
   planPhaseAfter,
   settledBatch,
   startRollback,
   transitionExecution,
   transitionInstance,
+  upgradeStepApplication,
 } from '@upshift/domain';
 import type { ExecutionEvent, ExecutionOperation, InstanceEvent, NextStep } from '@upshift/domain';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
@@ -34,8 +37,13 @@ export const AUTO_ROLLBACK_INITIATOR = 'system:auto-rollback';
  */
 const MAX_STEPS_PER_ADVANCE = 4;
 
-/** Why a result changed nothing (logged; duplicates and late answers are normal at-least-once traffic). */
-export type ResultVerdict = 'applied' | 'unknown-instance' | 'not-pending' | 'type-mismatch';
+/**
+ * What became of a result; anything but 'applied' changed nothing (logged: duplicates and late answers
+ * are normal at-least-once traffic). 'already-applied': it answers the pending command, but every step
+ * it reports is already reflected (a replay, or a report repeating steps).
+ */
+export type ResultVerdict =
+  'applied' | 'already-applied' | 'unknown-instance' | 'not-pending' | 'type-mismatch';
 
 /**
  * The execution engine: loads nothing and decides nothing of its own. It asks the domain what comes
@@ -138,78 +146,124 @@ export class ExecutionEngine {
   }
 
   /**
-   * A worker's result. Applied only when it answers the instance's pending command; anything else
-   * (a duplicate, a late answer to a superseded command) changes nothing.
+   * A worker's step report (ADR 0081). Applied only when it answers the instance's pending command;
+   * anything else (a late answer to a superseded command, a report for another instance) changes
+   * nothing. Its steps are applied in order, each once: a step the instance's status already reflects
+   * (a replayed or repeated report) is skipped, so a duplicate changes nothing either.
    */
   applyResult(tx: EngineTransaction, result: InstanceCommandResult): ResultVerdict {
     const instance = tx.instance(result.instanceId);
     if (instance === undefined) return 'unknown-instance';
     if (instance.pendingCommandId !== result.commandId) return 'not-pending';
     if (instance.pendingCommandType !== result.type) return 'type-mismatch';
-    const ok = result.outcome === CommandOutcome.SUCCEEDED;
-    tx.clearCommand(instance);
     if (result.type === InstanceCommandType.ROLLBACK) {
-      this.rollbackSettled(tx, instance, ok, result.reason);
+      const report = result.steps.find((r) => r.step === InstanceStep.ROLLBACK);
+      if (report === undefined) return 'already-applied';
+      tx.clearCommand(instance);
+      this.rollbackSettled(tx, instance, report.outcome === CommandOutcome.SUCCEEDED, report.reason);
       return 'applied';
     }
-    if (!ok) {
-      this.instanceFailed(tx, instance, result.reason ?? `${result.type} failed`);
-      return 'applied';
+    let applied = false;
+    for (const report of result.steps) {
+      // A failed step or the last one ended the command: whatever the report still lists is not applied.
+      if (instance.pendingCommandId !== result.commandId) break;
+      const application = upgradeStepApplication(instance.status, report);
+      if (application.kind === 'ALREADY_APPLIED') continue;
+      applied = true;
+      if (application.settlesCommand) tx.clearCommand(instance);
+      else tx.stepsApplied(instance, application.events.length);
+      for (const event of application.events) {
+        if (event === 'FAILED') {
+          this.instanceFailed(tx, instance, report.reason ?? `${report.step} failed`);
+        } else {
+          this.moveInstance(tx, instance, event);
+          if (event === 'HEALTHY') this.instanceCompleted(tx, instance);
+        }
+      }
     }
-    switch (result.type) {
-      case InstanceCommandType.DRAIN:
-        this.moveInstance(tx, instance, 'DRAINED');
-        tx.command(instance, InstanceCommandType.UPGRADE);
-        break;
-      case InstanceCommandType.UPGRADE:
-        this.moveInstance(tx, instance, 'UPGRADED');
-        this.issueHealthCheck(tx, instance);
-        break;
-      case InstanceCommandType.HEALTH_CHECK:
-        this.moveInstance(tx, instance, 'HEALTHY');
-        tx.execution.completedInstances += 1;
-        tx.registrySync.push({ instanceId: instance.id, versionId: tx.execution.toVersionId });
-        this.batchMaybeSettled(tx, instance.batch);
-        break;
-    }
-    return 'applied';
-  }
-
-  /** A health check's deadline passed; FAILED unless that very command has been answered meanwhile. */
-  healthDeadline(tx: EngineTransaction, instanceId: string, commandId: string): boolean {
-    const instance = tx.instance(instanceId);
-    if (instance === undefined || instance.pendingCommandId !== commandId) return false;
-    tx.clearCommand(instance);
-    const seconds = tx.execution.healthCheckTimeoutSeconds + this.config.HEALTH_DEADLINE_MARGIN_SECONDS;
-    this.instanceFailed(tx, instance, `no health-check result within ${seconds}s`);
-    return true;
+    return applied ? 'applied' : 'already-applied';
   }
 
   /**
-   * Commands nobody answered (a worker died after taking them, a message was lost) are issued again
-   * under a new commandId; the old one is superseded, so its late answer is ignored.
+   * The deadline of the commands issued at `issuedAt` passed (ADR 0081): every command still pending
+   * that was issued then or earlier is overdue. One never answered is issued again (up to
+   * COMMAND_MAX_ATTEMPTS), one answered in part fails its instance (the domain's `onCommandDeadline`).
+   * Returns how many commands it dealt with; 0 when the whole group has been answered meanwhile.
    */
-  reissueStale(tx: EngineTransaction, issuedBefore: Date): number {
+  commandDeadline(tx: EngineTransaction, issuedAt: Date): number {
+    const deadlineSeconds = this.commandDeadlineSeconds(tx);
+    const reissued: string[] = [];
     let count = 0;
     for (const instance of tx.instances) {
       const type = instance.pendingCommandType;
-      if (instance.pendingCommandId === null || type === null || type === InstanceCommandType.HEALTH_CHECK)
+      const since = instance.pendingCommandIssuedAt;
+      if (instance.pendingCommandId === null || type === null || since === null || since > issuedAt) continue;
+      count += 1;
+      const step = onCommandDeadline(
+        {
+          type,
+          status: instance.status,
+          stepsApplied: instance.pendingCommandSteps,
+          attempt: instance.attempt,
+        },
+        { maxAttempts: this.config.COMMAND_MAX_ATTEMPTS, deadlineSeconds },
+      );
+      if (step.kind === 'REISSUE') {
+        tx.command(instance, type, true);
+        reissued.push(instance.name);
         continue;
-      if (instance.pendingCommandIssuedAt === null || instance.pendingCommandIssuedAt > issuedBefore)
+      }
+      tx.clearCommand(instance);
+      if (type === InstanceCommandType.ROLLBACK) this.rollbackSettled(tx, instance, false, step.reason);
+      else this.instanceFailed(tx, instance, step.reason);
+    }
+    if (reissued.length > 0) {
+      tx.say(`No answer within ${deadlineSeconds}s: issued again to ${reissued.join(', ')}`, true);
+      this.armCommandDeadline(tx);
+    }
+    if (count > 0) this.advance(tx);
+    return count;
+  }
+
+  /**
+   * ROLLBACK commands issued before `issuedBefore` are issued again under new command ids and fencing
+   * tokens (ADR 0077: a fresh process resumes the rollbacks a dead one may have left unanswered);
+   * COMMAND_MAX_ATTEMPTS still bounds the attempts.
+   */
+  reissueRollbacks(tx: EngineTransaction, issuedBefore: Date): number {
+    let count = 0;
+    for (const instance of tx.instances) {
+      if (instance.pendingCommandType !== InstanceCommandType.ROLLBACK) continue;
+      if (instance.pendingCommandIssuedAt === null || instance.pendingCommandIssuedAt >= issuedBefore)
         continue;
       count += 1;
       if (instance.attempt >= this.config.COMMAND_MAX_ATTEMPTS) {
         tx.clearCommand(instance);
-        const reason = `no answer to ${type} after ${instance.attempt} attempt(s)`;
-        if (type === InstanceCommandType.ROLLBACK) this.rollbackSettled(tx, instance, false, reason);
-        else this.instanceFailed(tx, instance, reason);
+        this.rollbackSettled(
+          tx,
+          instance,
+          false,
+          `no answer to ROLLBACK after ${instance.attempt} attempt(s)`,
+        );
       } else {
-        tx.command(instance, type, true);
-        tx.say(`${instance.name}: no answer to ${type}; issued again (attempt ${instance.attempt})`);
+        tx.command(instance, InstanceCommandType.ROLLBACK, true);
+        tx.say(`${instance.name}: rollback resumed; ROLLBACK issued again (attempt ${instance.attempt})`);
       }
     }
-    if (count > 0) this.advance(tx);
+    if (count > 0) {
+      this.armCommandDeadline(tx);
+      this.advance(tx);
+    }
     return count;
+  }
+
+  /** Seconds a command may take: its health check's timeout plus margins for the steps before it. */
+  commandDeadlineSeconds(tx: EngineTransaction): number {
+    return (
+      tx.execution.healthCheckTimeoutSeconds +
+      this.config.HEALTH_DEADLINE_MARGIN_SECONDS +
+      this.config.COMMAND_STEPS_ALLOWANCE_SECONDS
+    );
   }
 
   /**
@@ -320,8 +374,9 @@ export class ExecutionEngine {
       const instance = this.instanceOf(tx, id);
       instance.batch = batch;
       this.moveInstance(tx, instance, 'DRAIN_ISSUED');
-      tx.command(instance, InstanceCommandType.DRAIN);
+      tx.command(instance, InstanceCommandType.UPGRADE);
     }
+    this.armCommandDeadline(tx);
     tx.emit({ kind: 'BatchStarted', batch, instanceIds });
     tx.say(
       `Batch ${batch}${e.totalBatches > 0 ? ` of ${e.totalBatches}` : ''} started (${e.phase.toLowerCase()}): ` +
@@ -330,17 +385,27 @@ export class ExecutionEngine {
     );
   }
 
-  private issueHealthCheck(tx: EngineTransaction, instance: ExecutionInstanceEntity): void {
-    const commandId = tx.command(instance, InstanceCommandType.HEALTH_CHECK);
+  /**
+   * One timer for every command this transaction issued (they share its `now`): at their deadline,
+   * `commandDeadline` deals with those still pending. Asked for once per transaction however many
+   * groups it issues; the job id makes a repeat harmless.
+   */
+  private armCommandDeadline(tx: EngineTransaction): void {
     const e = tx.execution;
-    const seconds = e.healthCheckTimeoutSeconds + this.config.HEALTH_DEADLINE_MARGIN_SECONDS;
+    if (tx.timers.some((t) => t.kind === 'command-deadline' && t.issuedAt === tx.now)) return;
     tx.timers.push({
-      kind: 'health-deadline',
+      kind: 'command-deadline',
       executionId: e.id,
-      instanceId: instance.id,
-      commandId,
-      at: new Date(tx.now.getTime() + seconds * 1000),
+      issuedAt: tx.now,
+      at: new Date(tx.now.getTime() + this.commandDeadlineSeconds(tx) * 1000),
     });
+  }
+
+  /** The HEALTH_CHECK step succeeded: the instance counts as upgraded and the registry learns it. */
+  private instanceCompleted(tx: EngineTransaction, instance: ExecutionInstanceEntity): void {
+    tx.execution.completedInstances += 1;
+    tx.registrySync.push({ instanceId: instance.id, versionId: tx.execution.toVersionId });
+    this.batchMaybeSettled(tx, instance.batch);
   }
 
   private instanceFailed(tx: EngineTransaction, instance: ExecutionInstanceEntity, reason: string): void {
@@ -396,6 +461,7 @@ export class ExecutionEngine {
     e.halted = false;
     e.nextCanaryCheckAt = null;
     for (const id of instanceIds) tx.command(this.instanceOf(tx, id), InstanceCommandType.ROLLBACK);
+    if (instanceIds.length > 0) this.armCommandDeadline(tx);
     tx.emit({ kind: 'RollbackStarted', reason, initiatedBy, instanceIds });
     tx.say(
       `Rollback started by ${initiatedBy}: ${reason}; rolling back ${instanceIds.length} instance(s)`,

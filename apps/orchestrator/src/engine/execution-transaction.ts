@@ -15,7 +15,11 @@ export interface RegistrySync {
 /** A timer to (re)arm once the transaction has committed. */
 export type TimerRequest =
   | { kind: 'advance'; executionId: string; at: Date; jobKey: string }
-  | { kind: 'health-deadline'; executionId: string; instanceId: string; commandId: string; at: Date }
+  /**
+   * The deadline of the commands this transaction issued (one group: a batch, a rollback, a re-issue),
+   * all issued at `issuedAt`; it fires `at` (ADR 0081).
+   */
+  | { kind: 'command-deadline'; executionId: string; issuedAt: Date; at: Date }
   | { kind: 'validate'; executionId: string };
 
 /** One pre-upgrade check's verdict (ValidationRunner), stored in validation_result. */
@@ -46,6 +50,8 @@ export interface EngineTransaction {
   touch(instance: ExecutionInstanceEntity): void;
   command(instance: ExecutionInstanceEntity, type: InstanceCommandType, reissue?: boolean): string;
   clearCommand(instance: ExecutionInstanceEntity): void;
+  /** Counts steps of the instance's pending command as applied (the command deadline reads them). */
+  stepsApplied(instance: ExecutionInstanceEntity, count: number): void;
   /** A check's verdict, written (upserted) with the rest of the change. */
   recordValidation(outcome: CheckOutcome): void;
 }
@@ -59,7 +65,7 @@ export interface EngineTransaction {
  * (timers, registry updates, waking the canary monitor) are requested here and run by PostCommitEffects.
  */
 export class ExecutionTransaction implements EngineTransaction {
-  readonly now = new Date();
+  readonly now: Date;
   readonly events: ProgressEvent[] = [];
   readonly commands: PendingCommand[] = [];
   readonly transcript: string[] = [];
@@ -81,6 +87,11 @@ export class ExecutionTransaction implements EngineTransaction {
     readonly instances: ExecutionInstanceEntity[],
     byId?: ReadonlyMap<string, ExecutionInstanceEntity>,
   ) {
+    // Strictly after the execution's previous transaction (which wrote its time to updated_at), even in
+    // the same millisecond: the commands of one transaction are a group told apart by their issue time,
+    // and the group's deadline must not take in commands issued later (ADR 0081).
+    const previous = execution.updatedAt instanceof Date ? execution.updatedAt.getTime() : 0;
+    this.now = new Date(Math.max(Date.now(), previous + 1));
     // Indexing 10,000 instances for every transaction was the orchestrator's largest own cost in
     // bench:e2e; the set of instances never changes after creation, so the index travels with the rows.
     this.byId = byId ?? new Map(instances.map((i) => [i.id, i]));
@@ -109,16 +120,33 @@ export class ExecutionTransaction implements EngineTransaction {
     this.changed = true;
   }
 
-  /** Gives the instance a new pending command (superseding any earlier one) and queues it. */
+  /**
+   * Gives the instance a new pending command (superseding any earlier one) and queues it. Its fencing
+   * token is drawn by ExecutionStore when the transaction is written (`sentCommands`).
+   */
   command(instance: ExecutionInstanceEntity, type: InstanceCommandType, reissue = false): string {
     const commandId = randomUUID();
     instance.pendingCommandId = commandId;
     instance.pendingCommandType = type;
     instance.pendingCommandIssuedAt = this.now;
+    instance.pendingCommandSteps = 0;
     instance.attempt = reissue ? instance.attempt + 1 : 1;
     this.commands.push({ instance, commandId });
     this.touch(instance);
     return commandId;
+  }
+
+  /** The commands to send: those still pending at the end (one superseded in this transaction is not sent). */
+  sentCommands(): PendingCommand[] {
+    return this.commands.filter(
+      ({ instance, commandId }) =>
+        instance.pendingCommandId === commandId && instance.pendingCommandType !== null,
+    );
+  }
+
+  stepsApplied(instance: ExecutionInstanceEntity, count: number): void {
+    instance.pendingCommandSteps += count;
+    this.touch(instance);
   }
 
   recordValidation(outcome: CheckOutcome): void {
@@ -132,6 +160,7 @@ export class ExecutionTransaction implements EngineTransaction {
     instance.pendingCommandId = null;
     instance.pendingCommandType = null;
     instance.pendingCommandIssuedAt = null;
+    instance.pendingCommandSteps = 0;
     this.touch(instance);
   }
 }

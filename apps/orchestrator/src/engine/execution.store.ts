@@ -17,7 +17,7 @@ import { PostCommitEffects } from './post-commit-effects';
 const INSTANCE_COLUMNS = `
   id text, status text, batch int, failed_at text, started_at timestamptz, completed_at timestamptz, error text,
   pending_command_id uuid, pending_command_type text, pending_command_issued_at timestamptz, attempt int,
-  rollback_failed boolean`;
+  pending_command_steps int, fencing_token bigint, rollback_failed boolean`;
 
 /**
  * Inserts the rows as they are. A repository insert would read every column with a default back
@@ -166,6 +166,7 @@ export class ExecutionStore {
     const firstSequence = execution.progressSequence + 1;
     execution.progressSequence += tx.events.length;
     await this.updateExecution(manager, execution);
+    await this.drawFencingTokens(manager, tx);
     if (!isNew && tx.dirty.size > 0) await this.updateInstances(manager, execution.id, [...tx.dirty]);
     if (tx.registrySync.length > 0) await this.oweRegistry(manager, execution, tx.registrySync, tx.now);
     // Before the snapshot below, which reads them back.
@@ -219,6 +220,25 @@ export class ExecutionStore {
         e.updatedAt,
       ],
     );
+  }
+
+  /**
+   * Each command sent gets the next value of command_fencing_seq, in the order the engine issued them
+   * (ADR 0081). A sequence grows across transactions, executions and replicas, and a value drawn is
+   * never handed out again, even when this transaction rolls back: a later command always holds a
+   * larger token than any earlier one for the same instance. One round trip per transaction.
+   */
+  private async drawFencingTokens(manager: EntityManager, tx: ExecutionTransaction): Promise<void> {
+    const sent = tx.sentCommands();
+    if (sent.length === 0) return;
+    const rows: { token: string }[] = await manager.query(
+      `SELECT nextval('${SCHEMA}.command_fencing_seq') AS token FROM generate_series(1, $1)`,
+      [sent.length],
+    );
+    const tokens = rows.map((r) => Number(r.token)).sort((a, b) => a - b);
+    sent.forEach(({ instance }, index) => {
+      instance.fencingToken = tokens[index] ?? null;
+    });
   }
 
   /**
@@ -277,6 +297,8 @@ export class ExecutionStore {
       pending_command_type: i.pendingCommandType,
       pending_command_issued_at: i.pendingCommandIssuedAt,
       attempt: i.attempt,
+      pending_command_steps: i.pendingCommandSteps,
+      fencing_token: i.fencingToken,
       rollback_failed: i.rollbackFailed,
     }));
     await manager.query(
@@ -284,7 +306,8 @@ export class ExecutionStore {
          status = v.status, batch = v.batch, failed_at = v.failed_at, started_at = v.started_at,
          completed_at = v.completed_at, error = v.error, pending_command_id = v.pending_command_id,
          pending_command_type = v.pending_command_type, pending_command_issued_at = v.pending_command_issued_at,
-         attempt = v.attempt, rollback_failed = v.rollback_failed
+         attempt = v.attempt, pending_command_steps = v.pending_command_steps, fencing_token = v.fencing_token,
+         rollback_failed = v.rollback_failed
        FROM jsonb_to_recordset($2::jsonb) AS v(${INSTANCE_COLUMNS})
        WHERE t.execution_id = $1 AND t.id = v.id`,
       [executionId, JSON.stringify(rows)],
@@ -292,14 +315,15 @@ export class ExecutionStore {
   }
 
   /**
-   * Whether `commandId` is still the instance's pending command (no lock: a hint for callers that would
-   * otherwise lock the execution just to find that nothing is left to do; they re-check under the lock).
+   * Whether any command of the execution issued at or before `issuedAt` is still pending (no lock: a hint
+   * for the command deadline, which nearly always finds its group answered; it re-checks under the lock).
    */
-  async commandPending(executionId: string, instanceId: string, commandId: string): Promise<boolean> {
+  async commandsPendingSince(executionId: string, issuedAt: Date): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `SELECT 1 FROM ${SCHEMA}.execution_instance
-        WHERE execution_id = $1 AND id = $2 AND pending_command_id = $3`,
-      [executionId, instanceId, commandId],
+        WHERE execution_id = $1 AND pending_command_id IS NOT NULL AND pending_command_issued_at <= $2
+        LIMIT 1`,
+      [executionId, issuedAt],
     );
     return rows.length > 0;
   }

@@ -24,9 +24,10 @@ export function buildOutboxMessages(
       data,
     }),
   );
-  for (const { instance, commandId } of tx.commands) {
-    // A command superseded later in the same transaction is not sent at all.
-    if (instance.pendingCommandId !== commandId || instance.pendingCommandType === null) continue;
+  for (const { instance, commandId } of tx.sentCommands()) {
+    if (instance.pendingCommandType === null || instance.fencingToken === null) {
+      throw new Error(`engine bug: command ${commandId} has no type or no fencing token`);
+    }
     const command: InstanceCommand = {
       commandId,
       executionId: e.id,
@@ -35,6 +36,7 @@ export function buildOutboxMessages(
       instanceName: instance.name,
       agentUrl: instance.agentUrl,
       type: instance.pendingCommandType,
+      fencingToken: instance.fencingToken,
       targetVersion: {
         versionId: e.toVersionId,
         version: e.toVersion,

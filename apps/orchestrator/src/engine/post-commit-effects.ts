@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CanaryWakeup } from './canary-wakeup';
 import type { ExecutionTransaction } from './execution-transaction';
-import { TimerQueue } from './timer-queue';
+import { commandDeadlineJobId, TimerQueue } from './timer-queue';
 
 /**
  * What a committed transaction asked for outside Postgres. Failures here are logged and repaired by
@@ -26,14 +26,11 @@ export class PostCommitEffects {
           delayMs: t.at.getTime() - Date.now(),
           jobId: t.jobKey,
         });
-      } else if (t.kind === 'health-deadline') {
+      } else if (t.kind === 'command-deadline') {
         jobs.push({
-          job: {
-            name: 'health-deadline',
-            data: { executionId, instanceId: t.instanceId, commandId: t.commandId },
-          },
+          job: { name: 'command-deadline', data: { executionId, issuedAt: t.issuedAt.toISOString() } },
           delayMs: t.at.getTime() - Date.now(),
-          jobId: `deadline-${t.commandId}`,
+          jobId: commandDeadlineJobId(executionId, t.issuedAt),
         });
       } else {
         jobs.push({ job: { name: 'validate', data: { executionId } }, jobId: `validate-${executionId}` });
@@ -51,7 +48,7 @@ export class PostCommitEffects {
         },
       });
     }
-    // One Redis round trip for all of them (a result batch arms hundreds of health-check deadlines).
+    // One Redis round trip for all of them.
     const tasks: Promise<void>[] = jobs.length > 0 ? [this.timers.addBulk(jobs)] : [];
     if (tx.canaryCheckNow) this.wakeup.due.next(executionId);
     if (tasks.length > 0) {

@@ -7,7 +7,7 @@ import { SCHEMA } from '../database/entities';
 import { ExecutionEngine } from './execution-engine';
 import { ExecutionStore } from './execution.store';
 import { RegistrySync } from './registry-sync';
-import { TimerQueue } from './timer-queue';
+import { commandDeadlineJobId, TimerQueue } from './timer-queue';
 
 const INTERVAL_NAME = 'recovery-sweep';
 const SWEEP_EVERY_MS = 30_000;
@@ -15,13 +15,14 @@ const REGISTRY_SYNC_OVERDUE_SECONDS = 30;
 
 /**
  * Resumes from Postgres state (invariant 2): at start-up and then every 30 s it re-arms what lives
- * outside Postgres — validation runs, planner wake-ups, health-check deadlines, registry updates — and
- * re-issues commands nobody answered. Everything it arms is idempotent (deterministic job ids, and handlers
- * that re-check state under the row lock), so running it on every replica is harmless.
+ * outside Postgres — validation runs, planner wake-ups, the deadlines of pending commands (which re-issue
+ * the commands nobody answered, ADR 0081), registry updates. Everything it arms is idempotent
+ * (deterministic job ids, and handlers that re-check state under the row lock), so running it on every
+ * replica is harmless.
  *
- * A rollback must not wait for the generic stale re-issue (COMMAND_REISSUE_AFTER_SECONDS): the first
- * successful sweep of a process re-issues at once every ROLLBACK command issued before the process
- * started, since the process that issued it may have died with it unanswered (ADR 0077).
+ * A rollback must not wait for its command deadline: the first successful sweep of a process re-issues
+ * at once every ROLLBACK command issued before the process started, since the process that issued it
+ * may have died with it unanswered (ADR 0077).
  */
 @Injectable()
 export class RecoverySweeper {
@@ -87,35 +88,7 @@ export class RecoverySweeper {
       }
     }
 
-    const healthChecks: { execution_id: string; id: string; pending_command_id: string; due: Date }[] =
-      await this.dataSource.query(
-        `SELECT i.execution_id, i.id, i.pending_command_id,
-                i.pending_command_issued_at + make_interval(secs => e.health_check_timeout_seconds + $1) AS due
-           FROM ${SCHEMA}.execution_instance i JOIN ${SCHEMA}.execution e ON e.id = i.execution_id
-          WHERE i.pending_command_type = 'HEALTH_CHECK'`,
-        [this.config.HEALTH_DEADLINE_MARGIN_SECONDS],
-      );
-    for (const h of healthChecks) {
-      await this.timers.add(
-        {
-          name: 'health-deadline',
-          data: { executionId: h.execution_id, instanceId: h.id, commandId: h.pending_command_id },
-        },
-        { delayMs: new Date(h.due).getTime() - Date.now(), jobId: `deadline-${h.pending_command_id}` },
-      );
-    }
-
-    const cutoff = new Date(Date.now() - this.config.COMMAND_REISSUE_AFTER_SECONDS * 1000);
-    const stale: { execution_id: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT execution_id FROM ${SCHEMA}.execution_instance
-        WHERE pending_command_id IS NOT NULL AND pending_command_type <> 'HEALTH_CHECK'
-          AND pending_command_issued_at < $1`,
-      [cutoff],
-    );
-    for (const s of stale) {
-      const count = await this.store.withLocked(s.execution_id, (tx) => this.engine.reissueStale(tx, cutoff));
-      if (count) this.logger.warn({ executionId: s.execution_id, count }, 're-issued unanswered commands');
-    }
+    await this.rearmCommandDeadlines();
 
     // Versions owed to the registry whose delivery job was lost (ADR 0033). Newer rows are left to the
     // job the committing transaction enqueued.
@@ -126,6 +99,35 @@ export class RecoverySweeper {
         're-sending instance versions the registry has not acknowledged',
       );
     }
+  }
+
+  /**
+   * The deadline of every group of commands still pending (ADR 0081): one timer per execution and issue
+   * time, under the job id the issuing transaction used, so one armed already is left as it is. A
+   * deadline already past fires at once.
+   */
+  private async rearmCommandDeadlines(): Promise<void> {
+    const groups: { execution_id: string; issued_at: Date; timeout: number }[] = await this.dataSource.query(
+      `SELECT i.execution_id, i.pending_command_issued_at AS issued_at, e.health_check_timeout_seconds AS timeout
+         FROM ${SCHEMA}.execution_instance i JOIN ${SCHEMA}.execution e ON e.id = i.execution_id
+        WHERE i.pending_command_id IS NOT NULL
+        GROUP BY i.execution_id, i.pending_command_issued_at, e.health_check_timeout_seconds`,
+    );
+    const allowance =
+      this.config.HEALTH_DEADLINE_MARGIN_SECONDS + this.config.COMMAND_STEPS_ALLOWANCE_SECONDS;
+    await this.timers.addBulk(
+      groups.map((g) => {
+        const issuedAt = new Date(g.issued_at);
+        return {
+          job: {
+            name: 'command-deadline',
+            data: { executionId: g.execution_id, issuedAt: issuedAt.toISOString() },
+          },
+          delayMs: issuedAt.getTime() + (g.timeout + allowance) * 1000 - Date.now(),
+          jobId: commandDeadlineJobId(g.execution_id, issuedAt),
+        };
+      }),
+    );
   }
 
   /**
@@ -142,7 +144,7 @@ export class RecoverySweeper {
     );
     for (const { id } of rollingBack) {
       const count = await this.store.withLocked(id, (tx) =>
-        tx.execution.status === 'ROLLING_BACK' ? this.engine.reissueStale(tx, issuedBefore) : 0,
+        tx.execution.status === 'ROLLING_BACK' ? this.engine.reissueRollbacks(tx, issuedBefore) : 0,
       );
       if (count)
         this.logger.warn({ executionId: id, count }, 'resumed a rollback: re-issued its ROLLBACK commands');

@@ -75,8 +75,8 @@ export class ResultsConsumer {
   async start(): Promise<void> {
     const consumer = this.kafka.kafka.consumer({
       groupId: ConsumerGroups.ORCHESTRATOR,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.config.RESULTS_SESSION_TIMEOUT_MS,
+      heartbeatInterval: Math.min(3_000, Math.floor(this.config.RESULTS_SESSION_TIMEOUT_MS / 3)),
       maxWaitTimeInMs: 50,
       allowAutoTopicCreation: true,
     });

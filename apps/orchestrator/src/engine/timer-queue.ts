@@ -10,11 +10,17 @@ export const TIMER_QUEUE_NAME = 'orchestrator-timers';
 export type TimerJob =
   | { name: 'advance'; data: { executionId: string } }
   | { name: 'validate'; data: { executionId: string } }
-  | { name: 'health-deadline'; data: { executionId: string; instanceId: string; commandId: string } }
+  /** The deadline of the commands an execution issued at `issuedAt` (ISO; ADR 0081). */
+  | { name: 'command-deadline'; data: { executionId: string; issuedAt: string } }
   | { name: 'registry-sync'; data: { tenantId: string; executionId: string; instanceIds: string[] } };
 
+/** The job id of a command group's deadline: one per execution and issue time, however often it is armed. */
+export function commandDeadlineJobId(executionId: string, issuedAt: Date): string {
+  return `deadline-${executionId}-${issuedAt.getTime()}`;
+}
+
 /**
- * Timers and retried side effects as BullMQ jobs in Redis, so that a batch delay, a health-check
+ * Timers and retried side effects as BullMQ jobs in Redis, so that a batch delay, a command
  * deadline or a registry update survives an orchestrator restart and runs on whichever replica is up
  * (ADR 0043). Job ids are deterministic where a duplicate would be harmful: adding the same timer twice
  * (after a restart, or from two replicas) keeps one.
@@ -48,7 +54,7 @@ export class TimerQueue implements OnModuleDestroy {
     );
   }
 
-  /** Several jobs in one Redis round trip (a transaction's timers: one health deadline per instance). */
+  /** Several jobs in one Redis round trip (a transaction's timers and registry updates). */
   async addBulk(jobs: { job: TimerJob; delayMs?: number; jobId?: string }[]): Promise<void> {
     if (jobs.length === 0) return;
     await withinBound(

@@ -62,14 +62,13 @@ export class TimerWorker {
       case 'advance':
         await this.store.withLocked(job.data.executionId, (tx) => this.engine.advance(tx));
         return;
-      case 'health-deadline': {
-        const { executionId, instanceId, commandId } = job.data;
-        // Nearly every deadline finds its health check long answered: look first without the lock
-        // (one indexed row) and lock the execution only when the command may still be pending.
-        if (!(await this.store.commandPending(executionId, instanceId, commandId))) return;
-        await this.store.withLocked(executionId, (tx) => {
-          if (this.engine.healthDeadline(tx, instanceId, commandId)) this.engine.advance(tx);
-        });
+      case 'command-deadline': {
+        const { executionId } = job.data;
+        const issuedAt = new Date(job.data.issuedAt);
+        // Nearly every deadline finds its group long answered: look first without the lock and lock the
+        // execution only when a command of the group may still be pending.
+        if (!(await this.store.commandsPendingSince(executionId, issuedAt))) return;
+        await this.store.withLocked(executionId, (tx) => this.engine.commandDeadline(tx, issuedAt));
         return;
       }
       case 'registry-sync':

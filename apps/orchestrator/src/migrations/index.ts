@@ -3,6 +3,7 @@ import { MessagingTables1760000000001 } from './1760000000001-messaging-tables';
 import { RegistrySync1760000000002 } from './1760000000002-registry-sync';
 import { AuditLog1760000000003 } from './1760000000003-audit-log';
 import { DropProcessedMessages1760000000004 } from './1760000000004-drop-processed-messages';
+import { OneCommandPerAttempt1760000000005 } from './1760000000005-one-command-per-attempt';
 import { OutboxProgressIndex1760000000006 } from './1760000000006-outbox-progress-index';
 
 /** Every migration, in order (listed explicitly so that bundling and SWC need no glob loading). */
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   RegistrySync1760000000002,
   AuditLog1760000000003,
   DropProcessedMessages1760000000004,
+  OneCommandPerAttempt1760000000005,
   OutboxProgressIndex1760000000006,
 ];

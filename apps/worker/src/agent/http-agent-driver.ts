@@ -21,6 +21,7 @@ import {
 import {
   AgentCallError,
   CallAbortedError,
+  type AgentCall,
   type AgentDriver,
   type AgentTarget,
   type CallOptions,
@@ -62,14 +63,12 @@ export class HttpAgentDriver implements AgentDriver {
     return this.call<AgentHealth>('GET', target, 'health', undefined, options);
   }
 
-  drain(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentStatus> {
-    const body: AgentCommandRequest = { commandId };
-    return this.call<AgentStatus>('POST', target, 'drain', body, options);
+  drain(target: AgentTarget, call: AgentCall, options?: CallOptions): Promise<AgentStatus> {
+    return this.call<AgentStatus>('POST', target, 'drain', commandBody(call), options);
   }
 
-  undrain(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentStatus> {
-    const body: AgentCommandRequest = { commandId };
-    return this.call<AgentStatus>('POST', target, 'undrain', body, options);
+  undrain(target: AgentTarget, call: AgentCall, options?: CallOptions): Promise<AgentStatus> {
+    return this.call<AgentStatus>('POST', target, 'undrain', commandBody(call), options);
   }
 
   upgrade(
@@ -82,17 +81,16 @@ export class HttpAgentDriver implements AgentDriver {
 
   rollback(
     target: AgentTarget,
-    commandId: string,
+    call: AgentCall,
     toVersion: string,
     options?: CallOptions,
   ): Promise<AgentVersionReply> {
-    const body: AgentRollbackRequest = { commandId, toVersion };
+    const body: AgentRollbackRequest = { ...commandBody(call), toVersion };
     return this.call<AgentVersionReply>('POST', target, 'rollback', body, options);
   }
 
-  backup(target: AgentTarget, commandId: string, options?: CallOptions): Promise<AgentBackupReply> {
-    const body: AgentCommandRequest = { commandId };
-    return this.call<AgentBackupReply>('POST', target, 'backup', body, options);
+  backup(target: AgentTarget, call: AgentCall, options?: CallOptions): Promise<AgentBackupReply> {
+    return this.call<AgentBackupReply>('POST', target, 'backup', commandBody(call), options);
   }
 
   close(): void {
@@ -178,6 +176,13 @@ export class HttpAgentDriver implements AgentDriver {
       req.end(payload);
     });
   }
+}
+
+/** The body of a call without operation-specific fields; the token only when there is one. */
+function commandBody(call: AgentCall): AgentCommandRequest {
+  return call.fencingToken === undefined
+    ? { commandId: call.commandId }
+    : { commandId: call.commandId, fencingToken: call.fencingToken };
 }
 
 function readBody(response: IncomingMessage): Promise<string> {

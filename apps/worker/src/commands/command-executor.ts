@@ -2,11 +2,18 @@ import {
   AgentFailureReason,
   CommandOutcome,
   InstanceCommandType,
+  InstanceStep,
   type InstanceCommand,
-  type InstanceCommandResult,
+  type InstanceStepReport,
 } from '@upshift/contracts';
 import type { Logger } from 'pino';
-import { AgentCallError, CallAbortedError, type AgentDriver, type AgentHealth } from '../agent/agent-driver';
+import {
+  AgentCallError,
+  CallAbortedError,
+  type AgentCall,
+  type AgentDriver,
+  type AgentHealth,
+} from '../agent/agent-driver';
 import { retry } from '../retry/retry';
 import { sleep } from '../retry/sleep';
 import { derivedCommandId } from './derived-command-id';
@@ -19,13 +26,14 @@ export interface AgentRetryPolicy {
   maxDelayMs: number;
 }
 
-/** What executing a command produced, and whether a redelivery may be answered from it. */
-export interface ExecutionReport {
-  result: InstanceCommandResult;
+/** What carrying out a command produced, and whether a redelivery may be answered from it. */
+export interface CommandRun {
+  /** The steps in the order they ended; a failed step is the last. */
+  steps: InstanceStepReport[];
   /**
-   * True when the agent itself decided the outcome (success, or a permanent refusal): replaying it is
-   * correct. False for failures after exhausted transient retries or a health-check timeout, which a
-   * later attempt could turn into success.
+   * True when the agent itself decided every outcome (success, or a permanent refusal): replaying the
+   * report is correct. False when the last step failed after exhausted transient retries or a
+   * health-check timeout, which a later attempt could turn into success.
    */
   definitive: boolean;
 }
@@ -38,130 +46,122 @@ interface StepOutcome {
 }
 
 /**
- * Executes one instance command through the agent driver:
- * DRAIN → drain; UPGRADE → upgrade (the agent verifies digest and signature and keeps the previous
- * version); HEALTH_CHECK → poll health every interval until healthy on the target version or the
- * timeout, then undrain (a successful health check returns the instance to service);
- * ROLLBACK → rollback, then undrain.
+ * Carries one instance through one command (ARCHITECTURE.md, "One instance, start to finish"):
+ * UPGRADE = DRAIN (drain), UPGRADE (the agent verifies digest and signature and keeps the previous
+ * version), HEALTH_CHECK (poll health every interval until healthy on the target version, at most the
+ * command's timeout after the upgrade step; then undrain: a healthy instance goes back into service);
+ * ROLLBACK = one ROLLBACK step (rollback, then undrain). A failed step ends the command. Each agent
+ * call has its own idempotency key derived from the commandId and carries the command's fencing token.
  */
 export class CommandExecutor {
   constructor(
     private readonly driver: AgentDriver,
     private readonly retry: AgentRetryPolicy,
-    private readonly workerId: string,
     private readonly logger: Logger,
   ) {}
 
-  async execute(command: InstanceCommand, signal?: AbortSignal): Promise<ExecutionReport> {
-    const startedAt = new Date();
-    const step = await this.run(command, signal);
-    const finishedAt = new Date();
-    return {
-      definitive: step.definitive,
-      result: {
-        commandId: command.commandId,
-        executionId: command.executionId,
-        tenantId: command.tenantId,
-        instanceId: command.instanceId,
-        type: command.type,
-        outcome: step.outcome,
-        reason: step.reason,
-        observedVersion: step.observedVersion,
-        startedAt: startedAt.toISOString(),
-        finishedAt: finishedAt.toISOString(),
-        durationMs: finishedAt.getTime() - startedAt.getTime(),
-        workerId: this.workerId,
-      },
-    };
+  /** Runs the command's steps in order; `onStep` hears each step as it ends, and whether it is the last. */
+  async execute(
+    command: InstanceCommand,
+    onStep: (step: InstanceStepReport, last: boolean) => void,
+    signal?: AbortSignal,
+  ): Promise<CommandRun> {
+    const steps: InstanceStepReport[] = [];
+    let definitive = true;
+    const plan = this.plan(command, signal);
+    for (const [index, [step, run]] of plan.entries()) {
+      const startedAt = new Date().toISOString();
+      const outcome = await this.guarded(command, run);
+      const report: InstanceStepReport = {
+        step,
+        outcome: outcome.outcome,
+        reason: outcome.reason,
+        observedVersion: outcome.observedVersion,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+      };
+      steps.push(report);
+      definitive = outcome.definitive;
+      const failedStep = outcome.outcome === CommandOutcome.FAILED;
+      onStep(report, failedStep || index === plan.length - 1);
+      if (failedStep) break;
+    }
+    return { steps, definitive };
   }
 
-  private async run(command: InstanceCommand, signal?: AbortSignal): Promise<StepOutcome> {
-    try {
-      switch (command.type) {
-        case InstanceCommandType.DRAIN: {
-          const status = await this.retrying(
-            command,
-            'drain',
-            () => this.driver.drain(command, command.commandId, { signal }),
-            signal,
-          );
-          return succeeded(status.version);
-        }
-        case InstanceCommandType.UPGRADE: {
-          const { artifact, version } = command.targetVersion;
-          const reply = await this.retrying(
-            command,
-            'upgrade',
-            () =>
-              this.driver.upgrade(
-                command,
-                {
-                  commandId: command.commandId,
-                  version,
-                  artifactUrl: artifact.url,
-                  sha256: artifact.sha256,
-                  signature: artifact.signature,
-                },
-                { signal },
-              ),
-            signal,
-          );
-          if (reply.version !== version) {
-            return failed(
-              `the agent reports version ${reply.version} after upgrading to ${version}`,
-              reply.version,
-              true,
-            );
-          }
-          return succeeded(reply.version);
-        }
-        case InstanceCommandType.HEALTH_CHECK:
-          return await this.healthCheck(command, signal);
-        case InstanceCommandType.ROLLBACK: {
-          const reply = await this.retrying(
-            command,
-            'rollback',
-            () =>
-              this.driver.rollback(command, command.commandId, command.previousVersion.version, {
-                signal,
-              }),
-            signal,
-          );
-          if (reply.version !== command.previousVersion.version) {
-            return failed(
-              `after the rollback the agent reports version ${reply.version}, expected ${command.previousVersion.version}`,
-              reply.version,
-              true,
-            );
-          }
-          await this.retrying(
-            command,
-            'undrain',
-            () =>
-              this.driver.undrain(command, derivedCommandId(command.commandId, 'undrain'), {
-                signal,
-              }),
-            signal,
-          );
-          return succeeded(reply.version);
-        }
-      }
-    } catch (error) {
-      if (error instanceof CallAbortedError) throw error;
-      if (error instanceof AgentCallError) {
-        // The fixed reason only: error.message names hosts and ports (ADR 0072); it was logged on retry.
-        if (!error.transient)
-          this.logger.warn({ commandId: command.commandId, err: error.message }, 'agent call failed');
-        return failed(
-          error.transient ? `${error.reason} (after ${this.retry.maxAttempts} attempts)` : error.reason,
-          null,
-          !error.transient,
-        );
-      }
-      throw error;
+  /** The command's steps, each with what it does; COMMAND_STEPS lists the same order. */
+  private plan(command: InstanceCommand, signal?: AbortSignal): [InstanceStep, () => Promise<StepOutcome>][] {
+    switch (command.type) {
+      case InstanceCommandType.UPGRADE:
+        return [
+          [InstanceStep.DRAIN, () => this.drain(command, signal)],
+          [InstanceStep.UPGRADE, () => this.upgrade(command, signal)],
+          [InstanceStep.HEALTH_CHECK, () => this.healthCheck(command, signal)],
+        ];
+      case InstanceCommandType.ROLLBACK:
+        return [[InstanceStep.ROLLBACK, () => this.rollback(command, signal)]];
     }
   }
 
+  private async drain(command: InstanceCommand, signal?: AbortSignal): Promise<StepOutcome> {
+    const status = await this.retrying(
+      command,
+      'drain',
+      () => this.driver.drain(command, agentCall(command, 'drain'), { signal }),
+      signal,
+    );
+    return succeeded(status.version);
+  }
+
+  private async upgrade(command: InstanceCommand, signal?: AbortSignal): Promise<StepOutcome> {
+    const { artifact, version } = command.targetVersion;
+    const reply = await this.retrying(
+      command,
+      'upgrade',
+      () =>
+        this.driver.upgrade(
+          command,
+          {
+            ...agentCall(command, 'upgrade'),
+            version,
+            artifactUrl: artifact.url,
+            sha256: artifact.sha256,
+            signature: artifact.signature,
+          },
+          { signal },
+        ),
+      signal,
+    );
+    if (reply.version !== version) {
+      return failed(
+        `the agent reports version ${reply.version} after upgrading to ${version}`,
+        reply.version,
+        true,
+      );
+    }
+    return succeeded(reply.version);
+  }
+
+  private async rollback(command: InstanceCommand, signal?: AbortSignal): Promise<StepOutcome> {
+    const expected = command.previousVersion.version;
+    const reply = await this.retrying(
+      command,
+      'rollback',
+      () => this.driver.rollback(command, agentCall(command, 'rollback'), expected, { signal }),
+      signal,
+    );
+    if (reply.version !== expected) {
+      return failed(
+        `after the rollback the agent reports version ${reply.version}, expected ${expected}`,
+        reply.version,
+        true,
+      );
+    }
+    await this.undrain(command, signal);
+    return succeeded(reply.version);
+  }
+
+  /** Polls until healthy on the target version or the timeout (counted from the end of the upgrade step). */
   private async healthCheck(command: InstanceCommand, signal?: AbortSignal): Promise<StepOutcome> {
     const target = command.targetVersion.version;
     const deadline = Date.now() + command.healthCheckTimeoutSeconds * 1000;
@@ -189,6 +189,7 @@ export class CommandExecutor {
                 .map((c) => `${c.name}${c.detail ? ` (${c.detail})` : ''}`)
                 .join(', ') || 'none reported'
             }`;
+        // Not healthy: the instance stays drained, out of service, for the rollback.
         return failed(
           `not healthy within ${command.healthCheckTimeoutSeconds} s; ${why}`,
           last?.version ?? null,
@@ -199,13 +200,37 @@ export class CommandExecutor {
       if (signal?.aborted) throw new CallAbortedError('health check abandoned: the worker is stopping');
     }
     // Healthy on the target version: return the instance to service.
+    await this.undrain(command, signal);
+    return succeeded(last.version);
+  }
+
+  private async undrain(command: InstanceCommand, signal?: AbortSignal): Promise<void> {
     await this.retrying(
       command,
       'undrain',
-      () => this.driver.undrain(command, derivedCommandId(command.commandId, 'undrain'), { signal }),
+      () => this.driver.undrain(command, agentCall(command, 'undrain'), { signal }),
       signal,
     );
-    return succeeded(last.version);
+  }
+
+  /** Agent errors become a failed step; an abandoned call (shutdown, lost lease) goes to the caller. */
+  private async guarded(command: InstanceCommand, run: () => Promise<StepOutcome>): Promise<StepOutcome> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof CallAbortedError) throw error;
+      if (error instanceof AgentCallError) {
+        // The fixed reason only: error.message names hosts and ports (ADR 0072); it was logged on retry.
+        if (!error.transient)
+          this.logger.warn({ commandId: command.commandId, err: error.message }, 'agent call failed');
+        return failed(
+          error.transient ? `${error.reason} (after ${this.retry.maxAttempts} attempts)` : error.reason,
+          null,
+          !error.transient,
+        );
+      }
+      throw error;
+    }
   }
 
   private retrying<T>(
@@ -214,7 +239,7 @@ export class CommandExecutor {
     call: () => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
-    // The same commandId goes with every attempt, so an attempt that did reach the agent is not applied twice.
+    // The same key goes with every attempt, so an attempt that did reach the agent is not applied twice.
     return retry(call, {
       backoff: { baseDelayMs: this.retry.baseDelayMs, maxDelayMs: this.retry.maxDelayMs, jitter: 'full' },
       maxAttempts: this.retry.maxAttempts,
@@ -234,6 +259,11 @@ export class CommandExecutor {
         ),
     });
   }
+}
+
+/** One agent call of the command: its own idempotency key, and the command's fencing token. */
+function agentCall(command: InstanceCommand, call: string): Required<AgentCall> {
+  return { commandId: derivedCommandId(command.commandId, call), fencingToken: command.fencingToken };
 }
 
 function succeeded(observedVersion: string | null): StepOutcome {

@@ -1,5 +1,7 @@
 import { setMaxListeners } from 'events';
 import {
+  COMMAND_STEPS,
+  CommandOutcome,
   ConsumerGroups,
   EventSources,
   EventTypes,
@@ -17,7 +19,8 @@ import type { Logger } from 'pino';
 import { CallAbortedError } from '../agent/agent-driver';
 import type { CommandExecutor } from '../commands/command-executor';
 import type { ResultCache } from '../commands/result-cache';
-import { InstanceLease, type InstanceLeases } from '../lease/instance-lease';
+import { stepReport, StepReporter } from '../commands/step-reporter';
+import type { InstanceLeases } from '../lease/instance-lease';
 import { retry } from '../retry/retry';
 import { sleep } from '../retry/sleep';
 import type { BatchingPublisher } from './batching-publisher';
@@ -35,6 +38,8 @@ export interface CommandConsumerOptions {
   sessionTimeoutMs: number;
   /** How long stop() lets in-flight commands finish before abandoning them (their leases are released). */
   shutdownGraceMs: number;
+  /** Steps that end within this window share one report (WORKER_REPORT_COALESCE_MS, ADR 0082). */
+  reportCoalesceMs: number;
   groupId?: string;
   topic?: string;
 }
@@ -58,6 +63,10 @@ export interface ConsumerStats {
   abandoned: number;
   /** Commands stopped because their instance lease was lost or could not be renewed (ADR 0079). */
   leaseLost: number;
+  /** Commands refused because their fencing token was older than the newest seen (ADR 0082). */
+  staleRefused: number;
+  /** Reports published on `upgrade.results` for executed commands (several per command when it is slow). */
+  reports: number;
 }
 
 /** Whether the consumer takes commands: what the worker's readiness reports. */
@@ -67,10 +76,19 @@ export type ConsumerState = 'starting' | 'running' | 'crashed' | 'stopped';
  * Consumes `upgrade.commands` as group `upshift-workers` and runs commands as a pipeline: commands
  * for different instances run in parallel (up to `concurrency`), commands for one instance run in
  * order (the key is the instanceId, so they share a partition; here they share a chain), and offsets
- * are committed only up to the lowest unfinished command of each partition.
+ * are committed only up to the lowest unfinished command of each partition: a command counts as
+ * finished once its final report is published (ADR 0051), its earlier step reports before that.
  */
 export class CommandConsumer {
-  readonly stats: ConsumerStats = { executed: 0, replayed: 0, deadLettered: 0, abandoned: 0, leaseLost: 0 };
+  readonly stats: ConsumerStats = {
+    executed: 0,
+    replayed: 0,
+    deadLettered: 0,
+    abandoned: 0,
+    leaseLost: 0,
+    staleRefused: 0,
+    reports: 0,
+  };
   private runState: ConsumerState = 'starting';
   private readonly consumer: Consumer;
   private readonly topic: string;
@@ -308,26 +326,28 @@ export class CommandConsumer {
     const onShutdown = () => work.abort();
     this.abort.signal.addEventListener('abort', onShutdown, { once: true });
     const signal = work.signal;
+    let reporter: StepReporter | null = null;
     try {
       // One round trip per try: the command's stored result if it already ran (here or on another
-      // worker, maybe while we waited), else the instance's lease.
+      // worker, maybe while we waited), else the fencing check and the instance's lease (ADR 0082).
       const gate = await this.infra(() =>
         this.deps.leases.acquire(command.instanceId, {
           signal,
           storedKey: this.deps.results.key(command.commandId),
+          fencingToken: command.fencingToken,
           onWait: (holder) => log.info({ holder }, 'instance leased by another command; waiting'),
         }),
       );
       if (gate === null) return 'abandoned';
-      if (!(gate instanceof InstanceLease))
-        return await this.replay(this.deps.results.parse(gate.stored), log);
+      if ('stored' in gate) return await this.replay(this.deps.results.parse(gate.stored), log);
+      if ('staleBehind' in gate) return await this.refuseStale(command, gate.staleBehind, log);
       const lease = gate;
       let released = false;
       try {
         lease.keepAlive(
           (loss) => {
-            // Another worker may take the instance now: stop calling its agent. No result is published;
-            // the orchestrator re-issues the command (ADR 0079).
+            // Another worker may take the instance now: stop calling its agent. No final report is
+            // published; the orchestrator re-issues the command (ADR 0079).
             log.warn(
               { reason: loss.reason, err: loss.reason === 'unrenewable' ? loss.error : undefined },
               'instance lease lost or not renewable; stopping work on the instance',
@@ -337,20 +357,35 @@ export class CommandConsumer {
           },
           (error) => log.warn({ err: error }, 'could not renew the instance lease; retrying'),
         );
-        const report = await this.slots.runExclusive(() => this.deps.executor.execute(command, signal));
-        // The agent work is over: store a definitive result (a redelivery replays it) and free the
-        // instance in one round trip, then report.
-        const definitive = report.definitive ? this.deps.results.entry(report.result) : undefined;
+        const steps = new StepReporter(
+          command,
+          this.options.workerId,
+          this.options.reportCoalesceMs,
+          (report) => this.infra(() => this.deps.publisher.publish(resultMessage(report))),
+        );
+        reporter = steps;
+        const run = await this.slots.runExclusive(() =>
+          this.deps.executor.execute(command, (step, last) => steps.stepEnded(step, last), signal),
+        );
+        // The agent work is over: store a definitive final report with every step (a redelivery replays
+        // it) and free the instance in one round trip, then send the final report.
+        const complete = steps.complete();
+        const definitive = run.definitive ? this.deps.results.entry(complete) : undefined;
         await this.infra(() => lease.release(definitive));
         released = true;
-        await this.infra(() => this.deps.publisher.publish(resultMessage(report.result)));
+        await steps.finish();
         this.stats.executed += 1;
+        this.stats.reports += steps.reportCount;
+        const last = run.steps[run.steps.length - 1];
         log.info(
           {
-            outcome: report.result.outcome,
-            reason: report.result.reason,
-            observedVersion: report.result.observedVersion,
-            durationMs: report.result.durationMs,
+            outcome: last?.outcome,
+            step: last?.step,
+            reason: last?.reason,
+            observedVersion: last?.observedVersion,
+            steps: run.steps.length,
+            reports: steps.reportCount,
+            durationMs: Date.parse(last?.finishedAt ?? '') - Date.parse(run.steps[0]?.startedAt ?? ''),
           },
           'command executed',
         );
@@ -365,6 +400,7 @@ export class CommandConsumer {
         }
       }
     } catch (error) {
+      reporter?.cancel();
       if (leaseLost && !this.abort.signal.aborted) {
         // Done here: its offset may be committed, as the orchestrator re-issues what is never answered.
         this.stats.leaseLost += 1;
@@ -375,7 +411,7 @@ export class CommandConsumer {
         log.warn('command abandoned on shutdown; another worker will run it');
         return 'abandoned';
       }
-      // Not a property of the agent (those become FAILED results): a bug or a message we cannot handle.
+      // Not a property of the agent (those become FAILED steps): a bug or a message we cannot handle.
       await this.deadLetter(partition, message, error);
       return 'done';
     } finally {
@@ -386,7 +422,45 @@ export class CommandConsumer {
   private async replay(result: InstanceCommandResult, log: Logger): Promise<'done'> {
     await this.infra(() => this.deps.publisher.publish(resultMessage(result)));
     this.stats.replayed += 1;
-    log.info({ outcome: result.outcome }, 'command seen before: re-reported its first result');
+    const last = result.steps[result.steps.length - 1];
+    log.info(
+      { outcome: last?.outcome, step: last?.step, steps: result.steps.length },
+      'command seen before: re-reported its final report',
+    );
+    return 'done';
+  }
+
+  /**
+   * A newer command for the instance was seen (ADR 0082): nothing is done to the instance. A final report
+   * with the command's first step FAILED says so on `upgrade.results`, where the orchestrator, which no
+   * longer waits for this command, ignores it. Not cached: a redelivery is refused the same way.
+   */
+  private async refuseStale(command: InstanceCommand, newest: number, log: Logger): Promise<'done'> {
+    const reason = `stale fencing token ${command.fencingToken} < ${newest}`;
+    log.warn(
+      { fencingToken: command.fencingToken, newestFencingToken: newest },
+      'command refused: a newer command for the instance was seen; no agent call',
+    );
+    const at = new Date().toISOString();
+    const [first] = COMMAND_STEPS[command.type];
+    if (first === undefined) throw new Error(`no steps for command type ${command.type}`);
+    const report = stepReport(
+      command,
+      this.options.workerId,
+      [
+        {
+          step: first,
+          outcome: CommandOutcome.FAILED,
+          reason,
+          observedVersion: null,
+          startedAt: at,
+          finishedAt: at,
+        },
+      ],
+      true,
+    );
+    await this.infra(() => this.deps.publisher.publish(resultMessage(report)));
+    this.stats.staleRefused += 1;
     return 'done';
   }
 

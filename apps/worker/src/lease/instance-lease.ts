@@ -19,12 +19,25 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0`;
-// KEYS[1] lease, KEYS[2] (optional) the command's stored result; ARGV token, TTL in ms. A stored result
-// wins over the lease: the command already ran (here or on another worker) and is only re-reported.
+// KEYS[1] lease, KEYS[2] the command's stored result, KEYS[3] the instance's newest fencing token;
+// ARGV lease token, TTL in ms, '1' to look for a stored result, the command's fencing token or '', the
+// fencing key's TTL in seconds. A stored result wins over everything: the command already ran (here or on
+// another worker) and is only re-reported. Then fencing (ADR 0082): a token older than the newest seen is
+// refused, any other becomes the newest seen — in the same script, so two workers cannot both pass with
+// tokens out of order. Then the lease.
 const ACQUIRE_SCRIPT = `
-if #KEYS > 1 then
+if ARGV[3] == '1' then
   local stored = redis.call('GET', KEYS[2])
   if stored then return {'stored', stored} end
+end
+if ARGV[4] ~= '' then
+  local newest = redis.call('GET', KEYS[3])
+  if newest and tonumber(ARGV[4]) < tonumber(newest) then return {'stale', newest} end
+  if not newest or tonumber(ARGV[4]) > tonumber(newest) then
+    redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5])
+  else
+    redis.call('EXPIRE', KEYS[3], ARGV[5])
+  end
 end
 if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return {'leased'} end
 return {'held', redis.call('GET', KEYS[1]) or ''}`;
@@ -42,6 +55,13 @@ export interface LeaseOptions {
   /** Key prefix, e.g. `upshift` → `upshift:lease:instance:<id>`. */
   prefix: string;
   holder: string;
+  /** How long an instance's newest fencing token is kept after it was last seen (default 30 days). */
+  fenceTtlSeconds?: number;
+}
+
+/** A command's fencing token is older than `newest`, the newest seen for its instance (ADR 0082). */
+export interface StaleFencingToken {
+  staleBehind: number;
 }
 
 /** A try found the lease held by `holder` (null when it expired between the SET and the GET). */
@@ -55,6 +75,8 @@ class LeaseHeldError extends Error {
 /**
  * One command at a time per instance, across all workers: a Redis key per instance set with
  * SET NX PX and a random token, renewed while the command runs, released with compare-and-delete.
+ * Beside it, the newest fencing token seen for the instance (ADR 0082), checked and raised by the same
+ * script that grants the lease.
  */
 export class InstanceLeases {
   constructor(
@@ -66,15 +88,22 @@ export class InstanceLeases {
     return `${this.options.prefix}:lease:instance:${instanceId}`;
   }
 
+  /** Where the newest fencing token seen for the instance is kept, shared by all workers. */
+  fenceKey(instanceId: string): string {
+    return `${this.options.prefix}:fence:instance:${instanceId}`;
+  }
+
   async tryAcquire(instanceId: string): Promise<InstanceLease | null> {
-    const attempt = await this.attempt(instanceId, undefined);
+    const attempt = await this.attempt(instanceId, undefined, undefined);
     return attempt.kind === 'leased' ? attempt.lease : null;
   }
 
   /**
    * Waits for the lease, polling with backoff (up to `maxPollMs` between tries). With `storedKey`, each
    * try first looks for a value stored there (a command's result) in the same round trip, and returns it
-   * instead of a lease if it exists. Returns null when `signal` aborts first.
+   * instead of a lease if it exists. With `fencingToken`, each try then compares it with the newest token
+   * seen for the instance: an older one ends the wait with `staleBehind` (no lease), any other is recorded
+   * as the newest. Returns null when `signal` aborts first.
    */
   async acquire(
     instanceId: string,
@@ -83,20 +112,23 @@ export class InstanceLeases {
       maxPollMs = 1000,
       onWait,
       storedKey,
+      fencingToken,
     }: {
       signal?: AbortSignal;
       maxPollMs?: number;
       onWait?: (holder: string | null) => void;
       storedKey?: string;
+      fencingToken?: number;
     } = {},
-  ): Promise<InstanceLease | { stored: string } | null> {
+  ): Promise<InstanceLease | { stored: string } | StaleFencingToken | null> {
     if (signal?.aborted) return null;
     try {
       return await retry(
         async () => {
-          const attempt = await this.attempt(instanceId, storedKey);
+          const attempt = await this.attempt(instanceId, storedKey, fencingToken);
           if (attempt.kind === 'leased') return attempt.lease;
           if (attempt.kind === 'stored') return { stored: attempt.stored };
+          if (attempt.kind === 'stale') return { staleBehind: attempt.newest };
           throw new LeaseHeldError(attempt.holder);
         },
         {
@@ -118,25 +150,34 @@ export class InstanceLeases {
   private async attempt(
     instanceId: string,
     storedKey: string | undefined,
+    fencingToken: number | undefined,
   ): Promise<
     | { kind: 'leased'; lease: InstanceLease }
     | { kind: 'stored'; stored: string }
+    | { kind: 'stale'; newest: number }
     | { kind: 'held'; holder: string | null }
   > {
     const token = `${this.options.holder}:${randomUUID()}`;
     const key = this.key(instanceId);
-    const keys = storedKey === undefined ? [key] : [key, storedKey];
+    const fenceKey = this.fenceKey(instanceId);
+    // Always three keys (all of one instance's and command's), so the script reads its arguments by position.
     const reply = (await this.redis.eval(
       ACQUIRE_SCRIPT,
-      keys.length,
-      ...keys,
+      3,
+      key,
+      storedKey ?? key,
+      fenceKey,
       token,
       this.options.ttlMs,
+      storedKey === undefined ? '0' : '1',
+      fencingToken === undefined ? '' : String(fencingToken),
+      this.options.fenceTtlSeconds ?? 30 * 24 * 3600,
     )) as [string, string?];
     if (reply[0] === 'leased') {
       return { kind: 'leased', lease: new InstanceLease(this.redis, key, token, this.options.ttlMs) };
     }
     if (reply[0] === 'stored') return { kind: 'stored', stored: reply[1] ?? '' };
+    if (reply[0] === 'stale') return { kind: 'stale', newest: Number(reply[1]) };
     return { kind: 'held', holder: reply[1] || null };
   }
 }

@@ -1,5 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import {
+  AgentCommandRequestSchema,
   AgentHealthSchema,
   AgentProblemCode,
   AgentProblemSchema,
@@ -56,6 +57,23 @@ describe('agent protocol schemas (docs/agent-protocol.md)', () => {
     expect(Value.Check(AgentUpgradeRequestSchema, { ...request, signature: 'c2ln' })).toBe(true);
     expect(Value.Check(AgentUpgradeRequestSchema, { ...request, sha256: 'xyz' })).toBe(false);
     expect(Value.Check(AgentUpgradeRequestSchema, { ...request, commandId: 'not-a-uuid' })).toBe(false);
+  });
+
+  it('take an optional fencing token, a whole number from 1, on every mutating request', () => {
+    const upgrade = {
+      commandId: COMMAND_ID,
+      version: '2.5.0',
+      artifactUrl: 'https://a.example/x.tgz',
+      sha256: SHA256,
+    };
+    expect(Value.Check(AgentUpgradeRequestSchema, { ...upgrade, fencingToken: 42 })).toBe(true);
+    expect(Value.Check(AgentCommandRequestSchema, { commandId: COMMAND_ID, fencingToken: 1 })).toBe(true);
+    expect(Value.Check(AgentCommandRequestSchema, { commandId: COMMAND_ID })).toBe(true);
+    expect(
+      Value.Check(AgentRollbackRequestSchema, { commandId: COMMAND_ID, fencingToken: 7, toVersion: '2.4.1' }),
+    ).toBe(true);
+    for (const fencingToken of [0, 1.5, '3'])
+      expect(Value.Check(AgentCommandRequestSchema, { commandId: COMMAND_ID, fencingToken })).toBe(false);
   });
 
   it('take a rollback request with an optional target version', () => {

@@ -25,9 +25,22 @@ export const AgentCommandIdSchema = Uuid({
   description: 'Idempotency key; a repeat gets the first answer and has no second effect',
 });
 
+/**
+ * The command's fencing token (docs/agent-protocol.md, "Fencing"): optional, so that callers without one
+ * (the orchestrator's backup check) keep working; workers send it with every drain, undrain, upgrade and
+ * rollback.
+ */
+export const AgentFencingTokenSchema = Type.Integer({
+  $id: 'FencingToken',
+  title: 'FencingToken',
+  minimum: 1,
+  description:
+    "The command's fencing token; the agent refuses (409 stale-fencing-token) a token older than the newest it accepted for the instance",
+});
+
 /** `POST /agent/drain`, `/agent/undrain`, `/agent/backup`. */
 export const AgentCommandRequestSchema = Type.Object(
-  { commandId: AgentCommandIdSchema },
+  { commandId: AgentCommandIdSchema, fencingToken: Type.Optional(AgentFencingTokenSchema) },
   { $id: 'CommandRequest', title: 'CommandRequest' },
 );
 export type AgentCommandRequest = Static<typeof AgentCommandRequestSchema>;
@@ -36,6 +49,7 @@ export type AgentCommandRequest = Static<typeof AgentCommandRequestSchema>;
 export const AgentUpgradeRequestSchema = Type.Object(
   {
     commandId: AgentCommandIdSchema,
+    fencingToken: Type.Optional(AgentFencingTokenSchema),
     version: Type.String({ description: 'Semver of the target version' }),
     artifactUrl: Type.String({ format: 'uri' }),
     // The agent accepts either case; Upshift sends lower case (docs/agent-protocol.md, "Upgrade").
@@ -55,6 +69,7 @@ export type AgentUpgradeRequest = Static<typeof AgentUpgradeRequestSchema>;
 export const AgentRollbackRequestSchema = Type.Object(
   {
     commandId: AgentCommandIdSchema,
+    fencingToken: Type.Optional(AgentFencingTokenSchema),
     toVersion: Type.Optional(
       Type.String({ description: 'The version the caller expects the instance to run afterwards' }),
     ),
@@ -133,6 +148,7 @@ export const AgentProblemCode = {
   INVALID_REQUEST: 'invalid-request',
   NOT_DRAINED: 'not-drained',
   COMMAND_ID_REUSED: 'command-id-reused',
+  STALE_FENCING_TOKEN: 'stale-fencing-token',
   DIGEST_MISMATCH: 'digest-mismatch',
   SIGNATURE_INVALID: 'signature-invalid',
   UNTRUSTED_SIGNATURE: 'untrusted-signature',

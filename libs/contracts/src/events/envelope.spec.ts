@@ -5,6 +5,7 @@ import {
   ExecutionStatus,
   InstanceCommandType,
   InstanceStatus,
+  InstanceStep,
   VersionChannel,
 } from '../enums';
 import { Topics } from '../topics';
@@ -38,6 +39,7 @@ const command: InstanceCommand = {
   instanceName: 'kafka-0',
   agentUrl: 'http://127.0.0.1:7001',
   type: InstanceCommandType.UPGRADE,
+  fencingToken: 41,
   targetVersion: {
     versionId: randomUUID(),
     version: '2.1.0',
@@ -56,12 +58,26 @@ const result: InstanceCommandResult = {
   tenantId: '550e8400',
   instanceId,
   type: InstanceCommandType.UPGRADE,
-  outcome: CommandOutcome.FAILED,
-  reason: 'health endpoint answered 503',
-  observedVersion: '2.0.3',
-  startedAt: '2025-01-01T00:00:00.000Z',
-  finishedAt: '2025-01-01T00:00:01.500Z',
-  durationMs: 1500,
+  fencingToken: 41,
+  steps: [
+    {
+      step: InstanceStep.DRAIN,
+      outcome: CommandOutcome.SUCCEEDED,
+      reason: null,
+      observedVersion: '2.0.3',
+      startedAt: '2025-01-01T00:00:00.000Z',
+      finishedAt: '2025-01-01T00:00:00.200Z',
+    },
+    {
+      step: InstanceStep.UPGRADE,
+      outcome: CommandOutcome.FAILED,
+      reason: 'the agent refused the artifact: digest mismatch',
+      observedVersion: '2.0.3',
+      startedAt: '2025-01-01T00:00:00.200Z',
+      finishedAt: '2025-01-01T00:00:01.500Z',
+    },
+  ],
+  final: true,
   workerId: 'worker-1',
 };
 

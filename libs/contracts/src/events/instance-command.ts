@@ -1,9 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { CommandOutcome, InstanceCommandType } from '../enums';
+import { CommandOutcome, InstanceCommandType, InstanceStep } from '../enums';
 import { IsoDateTime, Nullable, Sha256Hex, StringEnum, TenantId, Uuid } from '../schema-kit';
 
-/** `upgrade.commands`, key instanceId: what one worker must do to one instance. */
+/**
+ * `upgrade.commands`, key instanceId: one attempt at one instance. The worker carries it through every
+ * step of its type (COMMAND_STEPS) and reports the steps on `upgrade.results`.
+ */
 export const InstanceCommandSchema = Type.Object(
   {
     commandId: Uuid({
@@ -15,6 +18,12 @@ export const InstanceCommandSchema = Type.Object(
     instanceName: Type.String(),
     agentUrl: Type.String({ format: 'uri', description: "Base URL of the instance's agent" }),
     type: StringEnum(InstanceCommandType),
+    fencingToken: Type.Integer({
+      minimum: 1,
+      description:
+        'Grows with every command sent to this instance (re-issues and rollbacks included, across executions); ' +
+        'workers and agents refuse a command whose token is older than the newest they have seen for the instance',
+    }),
     targetVersion: Type.Object({
       versionId: Uuid(),
       version: Type.String({ description: 'Semver of the target version' }),
@@ -28,8 +37,15 @@ export const InstanceCommandSchema = Type.Object(
       { versionId: Uuid(), version: Type.String() },
       { description: 'The version a ROLLBACK returns to' },
     ),
-    healthCheckIntervalSeconds: Type.Integer({ minimum: 1 }),
-    healthCheckTimeoutSeconds: Type.Integer({ minimum: 1 }),
+    healthCheckIntervalSeconds: Type.Integer({
+      minimum: 1,
+      description: 'UPGRADE: how often to probe health',
+    }),
+    healthCheckTimeoutSeconds: Type.Integer({
+      minimum: 1,
+      description:
+        'UPGRADE: the health check fails when the instance is not healthy this long after the upgrade step',
+    }),
     attempt: Type.Integer({ minimum: 1, description: '1-based; a retried command keeps its commandId' }),
     issuedAt: IsoDateTime(),
   },
@@ -37,7 +53,27 @@ export const InstanceCommandSchema = Type.Object(
 );
 export type InstanceCommand = Static<typeof InstanceCommandSchema>;
 
-/** `upgrade.results`, key executionId: a worker's answer to one command. */
+/** One step of a command, as the worker saw it end. */
+export const InstanceStepReportSchema = Type.Object(
+  {
+    step: StringEnum(InstanceStep),
+    outcome: StringEnum(CommandOutcome),
+    reason: Nullable(Type.String(), { description: 'Why it failed; null on success' }),
+    observedVersion: Nullable(Type.String(), { description: 'Version the agent reports after the step' }),
+    startedAt: IsoDateTime(),
+    finishedAt: IsoDateTime(),
+  },
+  { $id: 'InstanceStepReport', title: 'InstanceStepReport' },
+);
+export type InstanceStepReport = Static<typeof InstanceStepReportSchema>;
+
+/**
+ * `upgrade.results`, key executionId: a worker's report on one command — the steps that ended since its
+ * previous report, in order. Steps that end close together are folded into one report, so a fast
+ * instance costs one result and a slow one shows each step as it ends. A step that failed is the last
+ * one; `final` is true on the command's last report (every step done, or one failed). A replayed report
+ * may repeat steps already reported: the orchestrator applies each step once.
+ */
 export const InstanceCommandResultSchema = Type.Object(
   {
     commandId: Uuid(),
@@ -45,12 +81,9 @@ export const InstanceCommandResultSchema = Type.Object(
     tenantId: TenantId(),
     instanceId: Uuid(),
     type: StringEnum(InstanceCommandType),
-    outcome: StringEnum(CommandOutcome),
-    reason: Nullable(Type.String(), { description: 'Why it failed; null on success' }),
-    observedVersion: Nullable(Type.String(), { description: 'Version the agent reports after the command' }),
-    startedAt: IsoDateTime(),
-    finishedAt: IsoDateTime(),
-    durationMs: Type.Integer({ minimum: 0 }),
+    fencingToken: Type.Integer({ minimum: 1, description: "The command's token" }),
+    steps: Type.Array(InstanceStepReportSchema, { minItems: 1 }),
+    final: Type.Boolean({ description: 'True on the last report of the command' }),
     workerId: Type.String(),
   },
   { $id: 'InstanceCommandResult', title: 'InstanceCommandResult' },

@@ -16,6 +16,7 @@ import { latencyFor, sampleLatency, type LatencyProfile } from '../fleet/latency
 import type { RandomSource } from '../fleet/random';
 import { isTransient, ok, problem, type AgentReply } from './agent-reply';
 import { ArtifactUnavailableError, verifyArtifact, type ArtifactSource } from './artifact-verifier';
+import { fencingTokenOf, staleFencingReason, type AppliedCall } from './fencing';
 
 /** What the agent shares with the rest of its fleet: configuration that the admin API changes at run time. */
 export interface AgentEnvironment {
@@ -42,7 +43,12 @@ export interface AgentCounters {
   backups: number;
   /** Mutating calls answered from the idempotency record instead of being executed again. */
   replays: number;
+  /** Requests that reached the instance over HTTP: reads, replays, refusals and unauthenticated ones too. */
+  requests: number;
 }
+
+/** The applied-call log keeps this many entries per instance, the newest. */
+const APPLIED_CALLS_KEPT = 1000;
 
 interface CommandRecord {
   operation: AgentMutatingOperation;
@@ -55,7 +61,9 @@ const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  * One simulated instance speaking the agent protocol (docs/agent-protocol.md). Every mutating call
  * carries a commandId: the first call with a commandId runs the operation, later calls with the same
  * commandId get the same reply and have no effect (docs/agent-protocol.md, "Idempotency"). A call that
- * ends in a transient error (503) had no effect and is not recorded, so that it can be retried.
+ * ends in a transient error (503) had no effect and is not recorded, so that it can be retried. A call
+ * whose fencing token is older than the newest accepted one is refused with 409 before anything else
+ * (docs/agent-protocol.md, "Fencing"); every accepted call is logged with its token (`appliedCalls`).
  */
 export class SimulatedAgent {
   instanceId: string;
@@ -73,7 +81,12 @@ export class SimulatedAgent {
     undrains: 0,
     backups: 0,
     replays: 0,
+    requests: 0,
   };
+  /** The newest fencing token the instance accepted (docs/agent-protocol.md, "Fencing"); null before any. */
+  fencingToken: number | null = null;
+  /** Every mutating call accepted, with its token, oldest first (the last APPLIED_CALLS_KEPT). */
+  readonly appliedCalls: AppliedCall[] = [];
   /** Mutating calls being executed right now (not counting replays waiting on them). */
   pendingOperations = 0;
   private readonly commands = new Map<string, CommandRecord>();
@@ -162,7 +175,7 @@ export class SimulatedAgent {
       return Promise.resolve(problem(400, 'invalid-request', 'The upgrade request is invalid', invalid));
     const fields = body as AgentUpgradeRequest;
     const request: UpgradeCommand = { ...fields, signature: fields.signature ?? null };
-    return this.mutate('upgrade', body, () => this.applyUpgrade(request));
+    return this.mutate('upgrade', body, (token) => this.applyUpgrade(request, token));
   }
 
   rollback(body: unknown): Promise<AgentReply> {
@@ -218,6 +231,11 @@ export class SimulatedAgent {
     });
   }
 
+  /** The HTTP layer counts every request that reaches the instance, before anything is checked. */
+  received(): void {
+    this.counters.requests += 1;
+  }
+
   /** Admin: the instance stops answering (its process died). */
   crash(): void {
     this.crashed = true;
@@ -230,7 +248,7 @@ export class SimulatedAgent {
     this.changed();
   }
 
-  private async applyUpgrade(request: UpgradeCommand): Promise<AgentReply> {
+  private async applyUpgrade(request: UpgradeCommand, token: number | null): Promise<AgentReply> {
     if (!this.draining) {
       return problem(
         409,
@@ -292,6 +310,9 @@ export class SimulatedAgent {
           `simulated installation failure on ${this.name}; version unchanged`,
         );
       }
+      // A newer command (a rollback) was accepted while this one installed: it must not undo it.
+      const superseded = staleFencingReason('upgrade', token, this.fencingToken);
+      if (superseded) return staleFencingToken(superseded);
       // Keep the previous version so that a rollback can restore it (docs/agent-protocol.md, "Upgrade").
       this.previousVersion = runningBefore;
       this.version = request.version;
@@ -312,7 +333,7 @@ export class SimulatedAgent {
   private async mutate(
     operation: AgentMutatingOperation,
     body: unknown,
-    run: () => Promise<AgentReply>,
+    run: (fencingToken: number | null) => Promise<AgentReply>,
   ): Promise<AgentReply> {
     const commandId = commandIdOf(body);
     if (!commandId) {
@@ -323,6 +344,18 @@ export class SimulatedAgent {
         'send a UUID commandId with every mutating call',
       );
     }
+    const token = fencingTokenOf(body);
+    if (token === 'invalid') {
+      return problem(
+        400,
+        'invalid-request',
+        'fencingToken is invalid',
+        'fencingToken must be an integer >= 1',
+      );
+    }
+    // Before the idempotency record: a stale caller learns it is stale even on a repeat, and is not recorded.
+    const stale = staleFencingReason(operation, token, this.fencingToken);
+    if (stale) return staleFencingToken(stale);
     const existing = this.commands.get(commandId);
     if (existing) {
       if (existing.operation !== operation) {
@@ -349,7 +382,13 @@ export class SimulatedAgent {
             'simulated transient error; retry the same commandId',
           );
         }
-        return await run();
+        // A newer token may have been accepted while this call waited.
+        const late = staleFencingReason(operation, token, this.fencingToken);
+        if (late) return staleFencingToken(late);
+        const applied = this.accept(operation, commandId, token);
+        const settled = await run(token);
+        applied.status = settled.status;
+        return settled;
       } finally {
         this.pendingOperations -= 1;
       }
@@ -360,6 +399,21 @@ export class SimulatedAgent {
     // A transient failure had no effect: forget it so that a retry runs the operation.
     if (isTransient(settled) && this.commands.get(commandId) === record) this.commands.delete(commandId);
     return settled;
+  }
+
+  /** Takes the call's token as the newest and logs the call; synchronous with the check before it. */
+  private accept(operation: AgentMutatingOperation, commandId: string, token: number | null): AppliedCall {
+    if (token !== null) this.fencingToken = Math.max(this.fencingToken ?? 0, token);
+    const applied: AppliedCall = {
+      operation,
+      commandId,
+      fencingToken: token,
+      acceptedAt: new Date().toISOString(),
+      status: null,
+    };
+    this.appliedCalls.push(applied);
+    if (this.appliedCalls.length > APPLIED_CALLS_KEPT) this.appliedCalls.shift();
+    return applied;
   }
 
   private takeTransientError(): boolean {
@@ -389,6 +443,10 @@ export class SimulatedAgent {
   private changed(): void {
     this.env.onStateChange(this);
   }
+}
+
+function staleFencingToken(detail: string): AgentReply {
+  return problem(409, 'stale-fencing-token', 'A newer command holds this instance', detail);
 }
 
 function commandIdOf(body: unknown): string | null {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'net';
 import { MemoryNonceStore, type AgentCapacity, type AgentKeyring } from '@upshift/contracts';
 import { httpArtifactSource, parsePublicKeys, type ArtifactSource } from '../agent/artifact-verifier';
 import { fetchComponentSigningKeys, withKeys } from '../agent/registry-signing-keys';
+import type { AppliedCall } from '../agent/fencing';
 import { SimulatedAgent, type AgentEnvironment } from '../agent/simulated-agent';
 import { fleetHttpHandler } from '../http/fleet-http-handler';
 import { forEachConcurrently, RegistryInventoryClient } from '../registry/registry-inventory-client';
@@ -81,6 +82,10 @@ export interface InstanceView {
   pendingOperations: number;
   lastBackupAt: string | null;
   counters: SimulatedAgent['counters'];
+  /** The newest fencing token the instance accepted; null before any (docs/agent-protocol.md, "Fencing"). */
+  fencingToken: number | null;
+  /** The fleet's log of the mutating calls the instance accepted, each with its fencing token. */
+  appliedCalls: AppliedCall[];
 }
 
 export interface Fleet {
@@ -163,6 +168,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     pendingOperations: agent.pendingOperations,
     lastBackupAt: agent.lastBackupAt,
     counters: { ...agent.counters },
+    fencingToken: agent.fencingToken,
+    appliedCalls: agent.appliedCalls.map((call) => ({ ...call })),
   });
   const setFaults = (next: FaultConfig) => {
     faults = next;

@@ -62,6 +62,7 @@ async function handle(
   const agentMatch = AGENT_PATH.exec(path);
   if (agentMatch) {
     const agent = target.agent(decodeURIComponent(agentMatch[1] ?? ''));
+    agent?.received();
     if (agent?.crashed) {
       // A crashed process does not answer: drop the connection without a response.
       request.socket.destroy();

@@ -19,6 +19,7 @@ import { CommandConsumer, type ConsumerStats } from './consumer/command-consumer
 import { startHealthServer } from './health/health-server';
 import { InstanceLeases } from './lease/instance-lease';
 import { workerRedisOptions } from './redis-options';
+import { retry } from './retry/retry';
 
 export interface RunningWorker {
   readonly workerId: string;
@@ -57,7 +58,7 @@ export async function startWorker(
     enableAutoPipelining: true,
   });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'Redis connection error'));
-  await redis.connect();
+  await connectRedis(redis, logger);
   const kafka = createKafka({
     security,
     clientId: config.WORKER_ID,
@@ -137,4 +138,30 @@ export async function startWorker(
         logger.info(consumer.stats, 'worker stopped');
       })()),
   };
+}
+
+/** How long start-up waits for Redis before it gives up (a restart of Redis takes seconds). */
+const REDIS_STARTUP_WAIT_MS = 60_000;
+
+/**
+ * Connects, waiting for a Redis that is down or restarting instead of exiting at once: a worker started
+ * (or restarted by its supervisor) during a Redis outage would otherwise stay down after Redis is back.
+ * ioredis keeps reconnecting on its own after a failed first attempt; `ping` says when it is through.
+ */
+export async function connectRedis(
+  redis: Redis,
+  logger: Logger,
+  waitMs: number = REDIS_STARTUP_WAIT_MS,
+): Promise<void> {
+  redis.connect().catch(() => undefined);
+  const started = Date.now();
+  await retry(() => redis.ping(), {
+    backoff: { baseDelayMs: 200, maxDelayMs: 2_000, jitter: 'none' },
+    retryable: () => Date.now() - started < waitMs,
+    onRetry: (attempt, error) =>
+      logger.warn(
+        { attempt, err: error instanceof Error ? error.message : String(error) },
+        'waiting for Redis before starting',
+      ),
+  });
 }

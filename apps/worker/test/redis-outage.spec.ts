@@ -3,6 +3,8 @@ import Redis from 'ioredis';
 import { startPrivateRedis, type PrivateRedis } from '@upshift/testing';
 import { InstanceLease, InstanceLeases, type LeaseLoss } from '../src/lease/instance-lease';
 import { WORKER_REDIS_COMMAND_TIMEOUT_MS, workerRedisOptions } from '../src/redis-options';
+import { connectRedis } from '../src/worker';
+import pino from 'pino';
 
 jest.setTimeout(30_000);
 
@@ -111,5 +113,35 @@ describe('worker Redis outage', () => {
     await first.release();
     await redis.stop();
     await expect(leases.acquire('i-4', { fencingToken: 4 })).rejects.toThrow();
+  });
+
+  it('a worker starting while Redis is down waits for it, and connects once it is back', async () => {
+    const port = Number(new URL(redis.url).port);
+    await redis.stop();
+    const starting = new Redis(redis.url, { ...workerRedisOptions(), lazyConnect: true });
+    starting.on('error', () => undefined);
+    let connected = false;
+    const connecting = connectRedis(starting, pino({ level: 'silent' })).then(() => (connected = true));
+    try {
+      // Down for a while: still waiting, not failed.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(connected).toBe(false);
+      redis = await startPrivateRedis(port);
+      await connecting;
+      expect(await starting.ping()).toBe('PONG');
+    } finally {
+      starting.disconnect();
+    }
+  });
+
+  it('a worker gives up starting when Redis stays down past the wait', async () => {
+    await redis.stop();
+    const starting = new Redis(redis.url, { ...workerRedisOptions(), lazyConnect: true });
+    starting.on('error', () => undefined);
+    try {
+      await expect(connectRedis(starting, pino({ level: 'silent' }), 1_000)).rejects.toThrow();
+    } finally {
+      starting.disconnect();
+    }
   });
 });

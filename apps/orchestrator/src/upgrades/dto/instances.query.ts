@@ -1,10 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsEnum, IsOptional, Matches } from 'class-validator';
 import { InstanceStatus } from '@upshift/contracts';
-import { TRANSCRIPT_LIMIT_DEFAULT, TRANSCRIPT_LIMIT_MAX } from './transcript.query';
-
-const LIMIT_MESSAGE = `limit must be an integer from 1 to ${TRANSCRIPT_LIMIT_MAX}`;
+import { PAGE_LIMIT_DEFAULT, PageLimit } from './page-limit';
 
 /**
  * `GET /upgrades/:executionId/instances?status=&limit=&cursor=`: an execution's instances one page at a
@@ -21,19 +18,8 @@ export class InstancesQuery {
   @IsEnum(InstanceStatus, { message: `status must be one of ${Object.values(InstanceStatus).join(', ')}` })
   status?: InstanceStatus;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
-    maximum: TRANSCRIPT_LIMIT_MAX,
-    default: TRANSCRIPT_LIMIT_DEFAULT,
-    description: 'Most instances in the answer',
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: LIMIT_MESSAGE })
-  @Min(1, { message: LIMIT_MESSAGE })
-  @Max(TRANSCRIPT_LIMIT_MAX, { message: LIMIT_MESSAGE })
-  limit: number = TRANSCRIPT_LIMIT_DEFAULT;
+  @PageLimit('instances')
+  limit: number = PAGE_LIMIT_DEFAULT;
 
   @ApiPropertyOptional({ description: "The previous page's `next`", pattern: '^[0-9]{1,9}$', example: '50' })
   @IsOptional()

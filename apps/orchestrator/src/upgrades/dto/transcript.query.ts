@@ -1,31 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-
-/** The same bounds as the registry's lists (ADR 0076). */
-export const TRANSCRIPT_LIMIT_DEFAULT = 50;
-export const TRANSCRIPT_LIMIT_MAX = 500;
-
-const LIMIT_MESSAGE = `limit must be an integer from 1 to ${TRANSCRIPT_LIMIT_MAX}`;
+import { IsOptional, Matches } from 'class-validator';
+import { PAGE_LIMIT_DEFAULT, PageLimit } from './page-limit';
 
 /**
  * `GET /upgrades/:executionId/transcript?limit=&after=`: a cursor rather than an offset, because a
  * running execution keeps appending lines and a line id never moves (ADR 0076).
  */
 export class TranscriptQuery {
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
-    maximum: TRANSCRIPT_LIMIT_MAX,
-    default: TRANSCRIPT_LIMIT_DEFAULT,
-    description: 'Most lines in the answer',
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: LIMIT_MESSAGE })
-  @Min(1, { message: LIMIT_MESSAGE })
-  @Max(TRANSCRIPT_LIMIT_MAX, { message: LIMIT_MESSAGE })
-  limit: number = TRANSCRIPT_LIMIT_DEFAULT;
+  @PageLimit('lines')
+  limit: number = PAGE_LIMIT_DEFAULT;
 
   @ApiPropertyOptional({
     description: "Lines after this line id: the previous page's `next`, or the id of the last line read",

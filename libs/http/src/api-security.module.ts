@@ -8,6 +8,7 @@ import { ACCESS_RULE } from './auth/access';
 import type { AccessRule, AuthenticatedRequest } from './auth/access';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
 import { createTokenVerifier } from './auth/token-verifier';
+import { SlicedWindowStorage } from './rate-limit-storage';
 
 /**
  * What guards every route of the app that imports it: the AuthGuard (token, role, tenant), then a rate
@@ -28,6 +29,7 @@ export class ApiSecurityModule {
       global: true,
       imports: [
         ThrottlerModule.forRoot({
+          storage: new SlicedWindowStorage(),
           throttlers: [{ ttl: config.RATE_LIMIT_WINDOW_SECONDS * 1000, limit: config.RATE_LIMIT_REQUESTS }],
           getTracker: (request) => (request as AuthenticatedRequest).principal?.sub ?? String(request['ip']),
           skipIf: isPublic,

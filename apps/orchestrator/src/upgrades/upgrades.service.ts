@@ -279,11 +279,7 @@ export class UpgradesService {
     principal: Principal,
     page: { limit: number; after?: string },
   ): Promise<TranscriptView> {
-    const loaded = UUID.test(executionId) ? await this.store.load(executionId) : null;
-    if (loaded !== null) noteAuditTenant(loaded.execution.tenantId);
-    if (loaded === null || !canSeeTenant(principal, loaded.execution.tenantId)) {
-      throw notFound('Upgrade execution', executionId);
-    }
+    await this.assertVisible(executionId, principal);
     const { lines, more } = await this.repository.transcriptPage(executionId, page.after ?? null, page.limit);
     const last = lines[lines.length - 1];
     return {
@@ -293,16 +289,24 @@ export class UpgradesService {
     };
   }
 
+  /**
+   * 404 unless the execution exists and the caller may see its tenant, reading its tenant alone: the
+   * paged reads must not load every instance of a large execution just to check who may read them.
+   */
+  private async assertVisible(executionId: string, principal: Principal): Promise<void> {
+    const tenantId = UUID.test(executionId) ? await this.repository.tenantOf(executionId) : null;
+    if (tenantId !== null) noteAuditTenant(tenantId);
+    if (tenantId === null || !canSeeTenant(principal, tenantId))
+      throw notFound('Upgrade execution', executionId);
+  }
+
   /** One page of an execution's instances (`GET /upgrades/:executionId/instances`). */
   async instances(
     executionId: string,
     principal: Principal,
     query: { status?: InstanceStatus; limit: number; cursor?: string },
   ): Promise<InstancePage> {
-    const tenantId = UUID.test(executionId) ? await this.repository.tenantOf(executionId) : null;
-    if (tenantId !== null) noteAuditTenant(tenantId);
-    if (tenantId === null || !canSeeTenant(principal, tenantId))
-      throw notFound('Upgrade execution', executionId);
+    await this.assertVisible(executionId, principal);
     const after = query.cursor === undefined ? null : Number(query.cursor);
     const { instances, more } = await this.repository.instancePage(
       executionId,

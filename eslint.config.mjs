@@ -26,12 +26,19 @@ const RUNTIME_LAYERS = [
       'layer:signing',
       'layer:demo-catalog',
       'layer:fleet',
+      'layer:metrics',
+      'layer:tracing',
     ],
   },
   { sourceTag: 'type:script', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: ['layer:contracts'] },
   { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:contracts'] },
-  { sourceTag: 'layer:messaging', onlyDependOnLibsWithTags: ['layer:contracts'] },
+  {
+    sourceTag: 'layer:messaging',
+    onlyDependOnLibsWithTags: ['layer:contracts', 'layer:metrics', 'layer:tracing'],
+  },
+  { sourceTag: 'layer:metrics', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'layer:tracing', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'layer:kafka-broker', onlyDependOnLibsWithTags: ['layer:kafka-broker'] },
   { sourceTag: 'layer:http', onlyDependOnLibsWithTags: ['layer:contracts'] },
   { sourceTag: 'layer:cli', onlyDependOnLibsWithTags: ['layer:cli'] },
@@ -51,6 +58,11 @@ const RUNTIME_LAYERS = [
     ],
   },
   { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['type:lib'] },
+  // Upshift in containers for users' tests (libs/testcontainers): REST views, token minting, terminal statuses.
+  {
+    sourceTag: 'layer:testcontainers',
+    onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain', 'layer:http'],
+  },
   // The chaos harness (ADR 0083) runs and kills the whole stack: what libs/stack may use, the stack itself.
   {
     sourceTag: 'layer:chaos',

@@ -9,13 +9,20 @@ const projects = ['libs', 'apps'].flatMap((group) =>
         .readdirSync(path.join(__dirname, group))
         .map((name) => path.join(__dirname, group, name, 'jest.config.ts'))
         .filter((file) => fs.existsSync(file))
+        // libs/testcontainers starts Upshift from its images on a Docker engine: `npm run test:deploy`
+        // runs it once the images are built (npm run test:testcontainers), never `npm test`.
+        .filter((file) => !file.includes(path.join('libs', 'testcontainers')))
     : [],
 );
+// The Kubernetes manifests' checks (deploy/k8s/test) are a project too.
+projects.push(path.join(__dirname, 'deploy', 'k8s', 'jest.config.ts'));
 
 const config: Config = {
   projects,
   // Integration suites start brokers and services; two workers match this machine's two cores.
   maxWorkers: 2,
+  // Suites that boot whole stacks go first on a run Jest has not timed yet (jest.sequencer.js).
+  testSequencer: path.join(__dirname, 'jest.sequencer.js'),
   watchman: false,
   // Integration and e2e suites start real services; a project-level testTimeout is not a Jest
   // option, so the one limit lives here (unit tests finish far below it).

@@ -37,7 +37,7 @@ export function jestProject(displayName: string, dir: string, extra: Partial<Con
     moduleNameMapper: {
       // The enums-and-types entry (no class-validator, no Swagger): what libs/domain may load.
       '^@upshift/contracts/model$': path.join(root, 'libs', 'contracts', 'src', 'model.ts'),
-      '^@upshift/(contracts|domain|messaging|kafka-broker|testing|http|cli|signing|demo-catalog|fleet|stack|chaos)$':
+      '^@upshift/(contracts|domain|messaging|kafka-broker|testing|http|cli|signing|demo-catalog|fleet|stack|chaos|metrics|tracing|testcontainers)$':
         path.join(root, 'libs', '$1', 'src', 'index.ts'),
     },
     ...extra,

@@ -22,7 +22,13 @@ import {
 } from '@upshift/contracts';
 import { isTerminal } from '@upshift/domain';
 import { defineCli, runCli } from '@upshift/cli';
-import { OrchestratorClient, ProgressFollower, startStack, type Stack } from '@upshift/stack';
+import {
+  ensureDashboardBuilt,
+  OrchestratorClient,
+  ProgressFollower,
+  startStack,
+  type Stack,
+} from '@upshift/stack';
 
 const DEMO_CLI = defineCli({
   command: 'npm run demo --',
@@ -273,6 +279,8 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
   process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
   try {
+    // A fresh clone has no dashboard files (git-ignored): build them once, so the link below opens it.
+    if (await ensureDashboardBuilt()) say(`  ${time()} dashboard built into dist/dashboard`);
     stack = await startStack({
       label: 'demo',
       workers: 2,
@@ -293,6 +301,8 @@ async function main(): Promise<number> {
     say(
       `  stack up: ${stack.baseUrl} (registry paths proxied), Kafka ${stack.brokers.join(',')}, fleet ${stack.fleet.baseUrl}`,
     );
+    say(`  dashboard: ${stack.baseUrl}/ (while the demo runs)`);
+    say(`  sign-in link (operator of ${stack.tenantId}): ${stack.baseUrl}/#token=${stack.operatorToken}`);
     follower = new ProgressFollower(stack.brokers);
     await follower.start();
     const client = new OrchestratorClient(stack.baseUrl, stack.operatorToken);

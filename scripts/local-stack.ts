@@ -46,6 +46,7 @@ import {
   type LogFormat,
 } from '@upshift/testing';
 import { seedRegistry } from '@upshift/demo-catalog';
+import { DASHBOARD_DIR, ensureDashboardBuilt } from '@upshift/stack';
 
 const root = path.resolve(__dirname, '..');
 const env = process.env;
@@ -480,6 +481,14 @@ async function main(): Promise<void> {
         formatServiceStarted(service.name, service.describe, (Date.now() - startedAt) / 1000),
       );
     };
+    // A fresh clone has no dashboard files (git-ignored): build them once, so that / serves the page.
+    if (await ensureDashboardBuilt()) {
+      log(
+        'dashboard built',
+        { dir: path.relative(root, DASHBOARD_DIR) },
+        formatServiceStarted('dashboard', `built into ${path.relative(root, DASHBOARD_DIR)}`),
+      );
+    }
     const tokens = await mintSessionTokens();
     const core = coreServices(options);
     for (const service of core) await start(service);
@@ -489,6 +498,7 @@ async function main(): Promise<void> {
     up = true;
     const summary = {
       api: `http://localhost:${ORCHESTRATOR_PORT}/api/v1/registry`,
+      dashboard: `http://localhost:${ORCHESTRATOR_PORT}/`,
       ...(options.orchestrators > 1
         ? { api2: `http://localhost:${ORCHESTRATOR2_PORT}/api/v1/registry` }
         : {}),
@@ -512,6 +522,8 @@ async function main(): Promise<void> {
           ? []
           : [['API (replica 2)', `${summary.api2}  (the same paths, active-active)`] as [string, string]]),
         ['API docs', `http://localhost:${ORCHESTRATOR_PORT}/api/docs`],
+        ['dashboard', summary.dashboard],
+        ['sign-in link', `http://localhost:${ORCHESTRATOR_PORT}/#token=${tokens.operatorToken}`],
         ['tenant', summary.tenant],
         ['admin token', tokens.adminToken],
         ['operator token', `${tokens.operatorToken}  (tenant ${DEMO_TENANT})`],

@@ -10,16 +10,11 @@ import { REPO_ROOT } from '@upshift/stack';
  * no process spawned), as recorded by a preloaded probe.
  */
 const RECORDER = path.join(__dirname, 'support', 'record-side-effects.ts');
-// Unloaded, a refusal returns in about 2 s (compiling the script's imports is most of it); with the
-// rest of the suite on the same two cores compiling alone can take over 10 s. The probe's empty record
-// is the proof that nothing started; this bound only catches a script that ran on regardless.
-const QUICK_MS = 30_000;
 
 interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
-  ms: number;
   sideEffects: string[];
 }
 
@@ -39,7 +34,6 @@ function cleanEnv(): NodeJS.ProcessEnv {
 let runs = 0;
 function run(file: string, args: string[], argv: string[]): Promise<Run> {
   const sideEffectsFile = path.join(scratch, `side-effects-${(runs += 1)}`);
-  const started = Date.now();
   return new Promise((resolve) => {
     execFile(
       file,
@@ -50,7 +44,7 @@ function run(file: string, args: string[], argv: string[]): Promise<Run> {
           ? readFileSync(sideEffectsFile, 'utf8').split('\n').filter(Boolean)
           : [];
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr, ms: Date.now() - started, sideEffects });
+        resolve({ code, stdout, stderr, sideEffects });
       },
     );
   });
@@ -89,14 +83,13 @@ describe('npm run demo', () => {
     expect(result.stdout).toMatch(/-h, --help +print this help and exit/);
   });
 
-  it('refuses --instances abc naming the flag, exits 2 at once and starts nothing', async () => {
+  it('refuses --instances abc naming the flag, exits 2 and starts nothing', async () => {
     const result = await runEntry('scripts/demo.ts', ['--instances', 'abc']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--instances must be a whole number, got "abc"');
     expect(result.stderr).toContain('npm run demo -- --help');
     expect(result.stdout).toBe('');
     expect(result.sideEffects).toEqual([]);
-    expect(result.ms).toBeLessThan(QUICK_MS);
   });
 
   it('refuses an unknown flag and starts nothing', async () => {
@@ -174,6 +167,5 @@ describe.each(SCRIPTS)('$entry', ({ entry, usage, wrong, message }) => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
     expect(result.sideEffects).toEqual([]);
-    expect(result.ms).toBeLessThan(QUICK_MS);
   });
 });

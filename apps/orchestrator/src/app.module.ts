@@ -24,6 +24,7 @@ import { RegistrySync } from './engine/registry-sync';
 import { TimerWorker } from './engine/timer-worker';
 import { ValidationRunner } from './engine/validation-runner';
 import { HealthController } from './health/health.controller';
+import { OrchestratorMetrics } from './metrics/orchestrator-metrics';
 import { RegistryClient } from './registry/registry.client';
 import { UpgradesController } from './upgrades/upgrades.controller';
 import { UpgradesRepository } from './upgrades/upgrades.repository';
@@ -37,8 +38,8 @@ class CoreModule {
     return {
       module: CoreModule,
       imports: [serviceConfigModule(ORCHESTRATOR_CONFIG, config)],
-      providers: [RegistryClient, AgentClient, KafkaClients, TimerQueue],
-      exports: [RegistryClient, AgentClient, KafkaClients, TimerQueue],
+      providers: [RegistryClient, AgentClient, KafkaClients, TimerQueue, OrchestratorMetrics],
+      exports: [RegistryClient, AgentClient, KafkaClients, TimerQueue, OrchestratorMetrics],
     };
   }
 }

@@ -46,6 +46,13 @@ export class OrchestratorConfig extends ApiSecurityConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /**
+   * The dashboard's built files (`npm run build:dashboard`), served at `/`; relative to the working
+   * directory. Missing files give a page saying how to build them, not a failure (ADR 0089).
+   */
+  @IsString()
+  DASHBOARD_DIR = 'dist/dashboard';
+
   /** Kafka client id; replicas may share it (the consumer group tells them apart). */
   @IsString()
   KAFKA_CLIENT_ID = 'upshift-orchestrator';

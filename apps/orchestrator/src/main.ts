@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { resolve } from 'path';
 import { ValidationPipe } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -9,10 +10,16 @@ import { flattenValidationErrors } from '@upshift/contracts';
 import { AppModule } from './app.module';
 import { withContractSchemas } from './upgrades/openapi-schemas';
 import { badRequest, installAuditLog, ProblemDetailsFilter, useJsonBodiesOnly } from '@upshift/http';
+import { httpRequestMetrics, metricsMiddleware } from '@upshift/metrics';
+import { httpServerSpans, startTracing } from '@upshift/tracing';
 import { loadConfig } from './config';
 import type { OrchestratorConfig } from './config';
 import { API_PREFIX, registryProxy } from './proxy/registry-proxy';
 import { mergeOpenApi, RegistryOpenApi } from './proxy/merged-openapi';
+import { EngineLifecycle } from './engine/engine-lifecycle';
+import { ResultsConsumer } from './engine/results-consumer';
+import { OrchestratorMetrics } from './metrics/orchestrator-metrics';
+import { dashboardAssets } from './dashboard/dashboard-assets';
 
 export interface OrchestratorApp {
   app: INestApplication;
@@ -36,6 +43,18 @@ export async function createOrchestratorApp(
   });
   const logger = app.get(Logger);
   app.useLogger(logger);
+  // First of all: /metrics answers without a user's token (METRICS_TOKEN if set), is never proxied,
+  // audited, rate-limited or logged, and every other request is timed (docs/adr/0086-metrics-endpoints.md).
+  const metrics = app.get(OrchestratorMetrics);
+  const engine = app.get(EngineLifecycle);
+  const results = app.get(ResultsConsumer);
+  metrics.attachEngine({ relay: () => engine.outboxRelay, results: () => results.counters });
+  app.use(metricsMiddleware(metrics.registry, config.METRICS_TOKEN));
+  // A span per request when tracing is on (docs/adr/0091-opentelemetry-tracing.md), before the body parser.
+  app.use(httpServerSpans());
+  app.use(httpRequestMetrics(metrics.registry));
+  // The dashboard's static files at / (ADR 0089): only /, /index.html and /assets/*, so no API path is shadowed.
+  app.use(dashboardAssets(resolve(config.DASHBOARD_DIR)));
   if (config.REGISTRY_PROXY_ENABLED) {
     // Registered before Nest's body parser, so proxied bodies stream through untouched.
     app.use(
@@ -93,6 +112,8 @@ export async function createOrchestratorApp(
 }
 
 if (require.main === module) {
+  // First: off unless OTEL_* asks for it (docs/adr/0091-opentelemetry-tracing.md).
+  const tracing = startTracing('upshift-orchestrator');
   createOrchestratorApp()
     .then(({ app }) => {
       let closing = false;
@@ -104,6 +125,7 @@ if (require.main === module) {
         force.unref();
         app
           .close()
+          .then(() => tracing.shutdown())
           .then(() => process.exit(0))
           .catch((error: unknown) => {
             console.error(error);

@@ -42,6 +42,7 @@ describe('orchestrator migrations (PostgreSQL)', () => {
   });
 
   it('reverting the drop restores the table, and migrating again drops it', async () => {
+    await dataSource.undoLastMigration({ transaction: 'each' }); // InstanceOutOfSupport
     await dataSource.undoLastMigration({ transaction: 'each' }); // OutboxProgressIndex
     await dataSource.undoLastMigration({ transaction: 'each' }); // OneCommandPerAttempt
     await dataSource.undoLastMigration({ transaction: 'each' }); // DropProcessedMessages
@@ -50,12 +51,14 @@ describe('orchestrator migrations (PostgreSQL)', () => {
       'DropProcessedMessages1760000000004',
       'OneCommandPerAttempt1760000000005',
       'OutboxProgressIndex1760000000006',
+      'InstanceOutOfSupport1760000000007',
     ]);
     expect(await tableExists('processed_messages')).toBe(false);
   });
 
   // ADR 0081: the per-step commands of the old flow were sent in a shape nobody answers any more.
   it('turns the pending per-step commands of the old flow into UPGRADE commands never answered and overdue', async () => {
+    await dataSource.undoLastMigration({ transaction: 'each' }); // InstanceOutOfSupport
     await dataSource.undoLastMigration({ transaction: 'each' }); // OutboxProgressIndex
     await dataSource.undoLastMigration({ transaction: 'each' }); // OneCommandPerAttempt
     const executionId = randomUUID();
@@ -91,7 +94,11 @@ describe('orchestrator migrations (PostgreSQL)', () => {
         [executionId],
       );
 
-    const fromOneCommandOn = ['OneCommandPerAttempt1760000000005', 'OutboxProgressIndex1760000000006'];
+    const fromOneCommandOn = [
+      'OneCommandPerAttempt1760000000005',
+      'OutboxProgressIndex1760000000006',
+      'InstanceOutOfSupport1760000000007',
+    ];
     expect(await runMigrations(dataSource)).toEqual(fromOneCommandOn);
     const epoch = new Date(0);
     expect(await rows()).toEqual([
@@ -102,7 +109,15 @@ describe('orchestrator migrations (PostgreSQL)', () => {
       { id: 'i5', type: null, issuedAt: null, steps: 0, token: null },
     ]);
 
+    // Rows written before ADR 0092 read as in support.
+    const flags = await dataSource.query<{ out_of_support: boolean }[]>(
+      `SELECT out_of_support FROM ${SCHEMA}.execution_instance WHERE execution_id = $1`,
+      [executionId],
+    );
+    expect(flags.map((f) => f.out_of_support)).toEqual(before.map(() => false));
+
     // Reverted, each instance holds the per-step command its status waits for.
+    await dataSource.undoLastMigration({ transaction: 'each' });
     await dataSource.undoLastMigration({ transaction: 'each' });
     await dataSource.undoLastMigration({ transaction: 'each' });
     const reverted = await dataSource.query<{ type: string | null }[]>(

@@ -143,6 +143,7 @@ describe('paged lists (e2e)', () => {
         startedAt: null,
         completedAt: null,
         error: null,
+        outOfSupport: false,
       });
       const seen: string[] = [];
       let cursor: string | null = null;

@@ -10,6 +10,7 @@ import { registryDataSourceOptions } from './database/registry-data-source';
 import { RegistryEventsModule } from './events/registry-events.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
+import { RegistryMetrics } from './metrics/registry-metrics';
 import { SigningKeysModule } from './signing-keys/signing-keys.module';
 import { UpgradePathsModule } from './upgrade-paths/upgrade-paths.module';
 import { VersionsModule } from './versions/versions.module';
@@ -68,6 +69,7 @@ export class RegistryAppModule implements OnApplicationShutdown {
         InstancesModule,
         AuditModule,
       ],
+      providers: [RegistryMetrics],
     };
   }
 }

@@ -9,11 +9,14 @@ import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { RegistryAppModule } from './app.module';
 import { installAuditLog, ProblemDetailsFilter, useJsonBodiesOnly } from '@upshift/http';
+import { httpRequestMetrics, metricsMiddleware } from '@upshift/metrics';
+import { httpServerSpans, startTracing } from '@upshift/tracing';
 import { registryProblem } from './common/registry-problems';
 import { createRegistryValidationPipe } from './common/request-validation';
 import { loadRegistryConfig, RegistryConfig, RegistryConfigOverrides } from './config';
 import { ensureDatabaseExists } from './database/ensure-database';
 import { runRegistryMigrations } from './database/run-migrations';
+import { RegistryMetrics } from './metrics/registry-metrics';
 
 export const API_PREFIX = 'api/v1/registry';
 
@@ -52,6 +55,13 @@ export async function createRegistryApp(
     },
   );
   app.useLogger(app.get(Logger));
+  // First of all: /metrics answers without a user's token (METRICS_TOKEN if set), is never audited,
+  // rate-limited or logged, and every other request is timed (docs/adr/0086-metrics-endpoints.md).
+  const metrics = app.get(RegistryMetrics);
+  app.use(metricsMiddleware(metrics.registry, config.METRICS_TOKEN));
+  // A span per request when tracing is on (docs/adr/0091-opentelemetry-tracing.md), before the body parser.
+  app.use(httpServerSpans());
+  app.use(httpRequestMetrics(metrics.registry));
   // Before body parsing and routing, so that every request is seen, refused ones too (ADR 0075).
   installAuditLog(app, { service: 'registry', readOnly: REGISTRY_READ_ONLY_ROUTES });
   // 415 for a body that is not JSON, before any parser reads it (docs/api-contract.md, "Requests").
@@ -106,6 +116,8 @@ function setUpOpenApi(app: INestApplication): void {
 }
 
 if (require.main === module) {
+  // First: off unless OTEL_* asks for it (docs/adr/0091-opentelemetry-tracing.md).
+  startTracing('upshift-registry');
   createRegistryApp().catch((error: unknown) => {
     // The Nest logger may not exist yet (invalid config, database down): log one JSON line ourselves.
     console.error(

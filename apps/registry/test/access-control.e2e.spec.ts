@@ -27,6 +27,7 @@ const RULES: Record<string, Role | 'public'> = {
   [`GET ${API}/components/:componentId/versions/:versionId/available-downgrades`]: 'viewer',
   [`POST ${API}/tenants/:tenantId/instances`]: 'operator',
   [`GET ${API}/tenants/:tenantId/instances`]: 'viewer',
+  [`GET ${API}/tenants/:tenantId/instances/out-of-support`]: 'viewer',
   [`GET ${API}/tenants/:tenantId/instances/:instanceId`]: 'viewer',
   [`PATCH ${API}/tenants/:tenantId/instances`]: 'operator',
   [`PATCH ${API}/tenants/:tenantId/instances/:instanceId`]: 'operator',

@@ -51,6 +51,7 @@ describe('registry inventory (e2e)', () => {
       labels: { region: 'eu-west-1' },
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
+      outOfSupport: false,
     });
     const fetched = await ctx.http.get(`${API}/tenants/${tenant}/instances/${response.body.id}`).expect(200);
     expect(fetched.body).toEqual(response.body);

@@ -69,6 +69,7 @@ describe('registry platform (e2e)', () => {
         'GET /api/v1/registry/components/{componentId}/versions/{versionId}/available-downgrades',
         'POST /api/v1/registry/tenants/{tenantId}/instances',
         'GET /api/v1/registry/tenants/{tenantId}/instances',
+        'GET /api/v1/registry/tenants/{tenantId}/instances/out-of-support',
         'GET /api/v1/registry/tenants/{tenantId}/instances/{instanceId}',
         'PATCH /api/v1/registry/tenants/{tenantId}/instances',
         'PATCH /api/v1/registry/tenants/{tenantId}/instances/{instanceId}',

@@ -1,6 +1,16 @@
 import { hostname } from 'os';
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
 import { DEFAULT_AGENT_URL_ALLOW, IsAgentAuthKey, IsAgentUrlAllowList } from '@upshift/contracts';
 
 /** The worker's configuration, read from the environment and validated at start-up. */
@@ -58,6 +68,15 @@ export class WorkerConfig {
   @IsInt() @Min(0) @Max(65535) WORKER_HEALTH_PORT = 8087;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+
+  /**
+   * When set, `GET /metrics` on WORKER_HEALTH_PORT wants `Authorization: Bearer <this>`; unset, it is
+   * open like the probes (docs/adr/0086-metrics-endpoints.md).
+   */
+  @ValidateIf((config: WorkerConfig) => config.METRICS_TOKEN !== '')
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters long when set' })
+  @Matches(/^\S+$/, { message: 'METRICS_TOKEN must not contain spaces' })
+  METRICS_TOKEN = '';
 }
 
 const NUMERIC_KEYS: readonly (keyof WorkerConfig)[] = [

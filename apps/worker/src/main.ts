@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import pino from 'pino';
+import { startTracing } from '@upshift/tracing';
 import { loadWorkerConfig } from './config';
 import { startWorker } from './worker';
 
 const logger = pino({ name: 'worker' });
 
 async function main(): Promise<void> {
+  // First: off unless OTEL_* asks for it (docs/adr/0091-opentelemetry-tracing.md).
+  const tracing = startTracing('upshift-worker');
   const config = loadWorkerConfig();
   const worker = await startWorker(config);
   let stopping = false;
@@ -14,7 +17,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping: no new commands; finishing or handing back in-flight ones');
     worker.stop().then(
-      () => process.exit(0),
+      () => tracing.shutdown().finally(() => process.exit(0)),
       (error: unknown) => {
         logger.error({ err: error }, 'unclean stop');
         process.exit(1);

@@ -11,6 +11,7 @@ import {
 } from '@upshift/messaging';
 import type { AgentDriver } from './agent/agent-driver';
 import { HttpAgentDriver } from './agent/http-agent-driver';
+import { MeasuredAgentDriver } from './agent/measured-agent-driver';
 import { CommandExecutor } from './commands/command-executor';
 import { ResultCache } from './commands/result-cache';
 import type { WorkerConfig } from './config';
@@ -18,13 +19,14 @@ import { BatchingPublisher } from './consumer/batching-publisher';
 import { CommandConsumer, type ConsumerStats } from './consumer/command-consumer';
 import { startHealthServer } from './health/health-server';
 import { InstanceLeases } from './lease/instance-lease';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { workerRedisOptions } from './redis-options';
 import { retry } from './retry/retry';
 
 export interface RunningWorker {
   readonly workerId: string;
   readonly stats: ConsumerStats;
-  /** Port of `/health/live` and `/health/ready` (WORKER_HEALTH_PORT, or the one picked for 0). */
+  /** Port of `/health/live`, `/health/ready` and `/metrics` (WORKER_HEALTH_PORT, or the one picked for 0). */
   readonly healthPort: number;
   /** Graceful: finish (or hand back) in-flight commands, then disconnect everything. */
   stop(): Promise<void>;
@@ -74,14 +76,17 @@ export async function startWorker(
     createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2, as everywhere
   });
   await producer.connect();
-  const driver =
+  const metrics = new WorkerMetrics();
+  const driver = new MeasuredAgentDriver(
     overrides.driver ??
-    new HttpAgentDriver({
-      timeoutMs: config.WORKER_AGENT_TIMEOUT_MS,
-      maxSockets: Math.max(16, config.WORKER_CONCURRENCY * 2),
-      keys: masterKeyring(parseAgentAuthKey(config.AGENT_AUTH_KEY)),
-      urlPolicy: parseAgentUrlAllowList(config.AGENT_URL_ALLOW),
-    });
+      new HttpAgentDriver({
+        timeoutMs: config.WORKER_AGENT_TIMEOUT_MS,
+        maxSockets: Math.max(16, config.WORKER_CONCURRENCY * 2),
+        keys: masterKeyring(parseAgentAuthKey(config.AGENT_AUTH_KEY)),
+        urlPolicy: parseAgentUrlAllowList(config.AGENT_URL_ALLOW),
+      }),
+    metrics,
+  );
   const executor = new CommandExecutor(
     driver,
     {
@@ -115,12 +120,14 @@ export async function startWorker(
       reportCoalesceMs: config.WORKER_REPORT_COALESCE_MS,
     },
   );
+  metrics.observeConsumer(consumer.stats);
   await consumer.start();
   logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker consuming upgrade.commands');
   const health = await startHealthServer(
     config.WORKER_HEALTH_PORT,
     { consumer: () => consumer.state, redisPing: () => redis.ping() },
     logger,
+    { registry: metrics.registry, token: config.METRICS_TOKEN },
   );
 
   let stopped: Promise<void> | null = null;

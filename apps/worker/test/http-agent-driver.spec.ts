@@ -102,14 +102,13 @@ describe('HttpAgentDriver: signed calls, allowed addresses, fixed reasons', () =
       'http://metadata.google.internal/',
       'http://8.8.8.8/',
     ]) {
-      const started = Date.now();
+      // ADDRESS_NOT_ALLOWED is decided before any socket opens; a failed connection has other reasons.
       const error = await failure(agent.status(target('sim-0001', agentUrl)));
       expect([agentUrl, error.reason, error.transient]).toEqual([
         agentUrl,
         AgentFailureReason.ADDRESS_NOT_ALLOWED,
         false,
       ]);
-      expect(Date.now() - started).toBeLessThan(500); // refused up front, no connection attempt
     }
   });
 

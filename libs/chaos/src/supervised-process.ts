@@ -69,7 +69,9 @@ export class SupervisedProcess {
     this.child = child;
     const log = this.log;
     const keep = (chunk: Buffer) => {
-      log.write(chunk);
+      // Output can still arrive after 'exit' (the pipes drain until 'close'); a stream ended by an
+      // earlier path must not throw from here and take the harness down while it cleans up.
+      if (!log.writableEnded) log.write(chunk);
       for (const line of chunk.toString().split('\n')) {
         if (line === '') continue;
         this.tail.push(line);
@@ -86,7 +88,12 @@ export class SupervisedProcess {
       child.once('exit', (code, signal) => {
         process.off('exit', killOnExit);
         const exit = { code, signal, requested: this.requested, tail: [...this.tail] };
-        log.end(`--- ${new Date().toISOString()} chaos: ${this.name} exited (${signal ?? `code ${code}`})\n`);
+        // The log ends when the pipes close, so that their last lines still reach it.
+        child.once('close', () =>
+          log.end(
+            `--- ${new Date().toISOString()} chaos: ${this.name} exited (${signal ?? `code ${code}`})\n`,
+          ),
+        );
         if (!exit.requested) this.onUnexpectedExit(exit);
         resolve(exit);
       }),

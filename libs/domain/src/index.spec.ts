@@ -88,6 +88,10 @@ describe('@upshift/domain public API', () => {
         'availableDowngrades',
         'availableUpgrades',
         'findUpgradePath',
+        // support-status
+        'SUPPORTED_MAJORS_BEHIND',
+        'newestReleasedVersion',
+        'supportStatus',
       ].sort(),
     );
   });

@@ -8,3 +8,4 @@ export * from './command-steps';
 export * from './statistics';
 export * from './channels';
 export * from './upgrade-path';
+export * from './support-status';

@@ -188,6 +188,40 @@ describe('findUpgradePath', () => {
       { valid: true, path: ['1.2.0'], blockers: [], warnings: ['DOWNGRADE'] },
     ],
     [
+      'A downgrade to a yanked release is refused even where it allows downgrades',
+      '3.0.0',
+      '2.5.0',
+      { versions: CATALOG.map((v) => (v.version === '2.5.0' ? { ...v, downgradeAllowed: true } : v)) },
+      { valid: false, path: ['2.5.0'], blockers: ['TARGET_YANKED'], warnings: ['DOWNGRADE'] },
+    ],
+    [
+      'A downgrade checks the target’s dependencies like an upgrade',
+      '3.1.0',
+      '3.0.0',
+      {
+        versions: CATALOG.map((v) => (v.version === '3.0.0' ? { ...v, downgradeAllowed: true } : v)),
+        installedComponents: {},
+      },
+      {
+        valid: false,
+        path: ['3.0.0'],
+        blockers: ['DEPENDENCY_MISSING', 'DEPENDENCY_MISSING'],
+        warnings: ['DOWNGRADE'],
+      },
+    ],
+    [
+      'A downgrade two majors back without a release of the previous major that allows it is reported',
+      '3.0.0',
+      '1.6.0',
+      { versions: CATALOG.map((v) => (v.version === '2.0.0' ? { ...v, downgradeAllowed: false } : v)) },
+      {
+        valid: false,
+        path: ['1.6.0'],
+        blockers: ['REQUIRES_INTERMEDIATE', 'NO_INTERMEDIATE_AVAILABLE'],
+        warnings: ['DOWNGRADE'],
+      },
+    ],
+    [
       'An intermediate major without a release the caller sees is reported',
       '4.0.0',
       '7.0.0',

@@ -11,6 +11,7 @@ export { httpArtifactSource, verifyArtifact, parsePublicKeys } from './agent/art
 export type { ArtifactSource } from './agent/artifact-verifier';
 export { fetchComponentSigningKeys } from './agent/registry-signing-keys';
 export { SimulatedAgent } from './agent/simulated-agent';
+export type { TracedCall } from './agent/simulated-agent';
 export { staleAppliedCalls } from './agent/fencing';
 export type { AppliedCall } from './agent/fencing';
 export { fetchAllPages, nextLink } from './registry/registry-pages';

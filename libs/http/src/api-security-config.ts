@@ -1,5 +1,15 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import type { TokenVerifierSettings } from './auth/token-verifier';
 
 /**
@@ -50,6 +60,17 @@ export class ApiSecurityConfig {
   @Min(1, { message: 'RATE_LIMIT_WINDOW_SECONDS must be between 1 and 3600' })
   @Max(3600, { message: 'RATE_LIMIT_WINDOW_SECONDS must be between 1 and 3600' })
   RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /**
+   * When set, `GET /metrics` wants `Authorization: Bearer <this>`; unset, it is open like the health
+   * probes (docs/adr/0086-metrics-endpoints.md). A static secret for a scraper, not a user's JWT.
+   */
+  @ValidateIf((config: ApiSecurityConfig) => config.METRICS_TOKEN !== '')
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters long when set' })
+  @Matches(/^\S+$/, { message: 'METRICS_TOKEN must not contain spaces' })
+  @Transform(({ value }) => (value === undefined || value === null ? '' : String(value)))
+  METRICS_TOKEN = '';
 }
 
 export function tokenVerifierSettings(config: ApiSecurityConfig): TokenVerifierSettings {

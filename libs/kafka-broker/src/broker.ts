@@ -10,6 +10,7 @@ import { type Logger, silentLogger } from './logger';
 import { OffsetStore } from './offsets/offset-store';
 import { loadSaslUsers } from './sasl/users';
 import { BrokerServer } from './server/server';
+import { BrokerTraffic } from './metrics/broker-traffic';
 
 export interface BrokerOptions {
   /** 0 picks a free port (tests). */
@@ -18,6 +19,12 @@ export interface BrokerOptions {
   host?: string;
   /** Address given to clients in Metadata; default the listening address (127.0.0.1 for 0.0.0.0/::). */
   advertisedHost?: string;
+  /**
+   * More listeners on the same broker, each telling its clients its own address (Kafka's listeners and
+   * advertised.listeners): e.g. one for containers on a Docker network and one for the host through a
+   * published port. Same protocol (TLS, SASL) as the main listener.
+   */
+  extraListeners?: ExtraListener[];
   dataDir: string;
   /** Create topics on first Metadata mention (Kafka's auto.create.topics.enable); default true. */
   autoCreateTopics?: boolean;
@@ -46,11 +53,20 @@ export interface BrokerOptions {
   maxMessageBytes?: number;
 }
 
+export interface ExtraListener {
+  host: string;
+  port: number;
+  /** What Metadata and FindCoordinator answer to clients of this listener. */
+  advertised: { host: string; port: number };
+}
+
 export interface RunningBroker {
   port: number;
   host: string;
   /** host:port, ready for a client's `brokers` list. */
   address: string;
+  /** Per-topic traffic since start; `startBrokerMetricsServer` serves it. */
+  traffic: BrokerTraffic;
   stop(): Promise<void>;
 }
 
@@ -131,16 +147,14 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     producerIds,
     logger,
     saslUsers,
+    traffic: new BrokerTraffic(),
   };
-  const server = new BrokerServer(
-    context,
-    {
-      maxFrameBytes: opts.maxFrameBytes ?? 100 * 1024 * 1024,
-      maxPreAuthFrameBytes: opts.maxPreAuthFrameBytes ?? 1024 * 1024,
-      maxQueuedRequests: 64,
-    },
-    tlsOptions,
-  );
+  const connectionOptions = {
+    maxFrameBytes: opts.maxFrameBytes ?? 100 * 1024 * 1024,
+    maxPreAuthFrameBytes: opts.maxPreAuthFrameBytes ?? 1024 * 1024,
+    maxQueuedRequests: 64,
+  };
+  const server = new BrokerServer(context, connectionOptions, tlsOptions);
   let bound: { port: number; host: string };
   try {
     bound = await server.listen(opts.port, host);
@@ -148,6 +162,32 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     await offsets.close();
     await logs.close();
     throw err;
+  }
+  // Each extra listener shares the broker's stores; only the address its clients are told differs.
+  const extraServers: BrokerServer[] = [];
+  for (const listener of opts.extraListeners ?? []) {
+    const extra = new BrokerServer(
+      { ...context, advertised: listener.advertised },
+      connectionOptions,
+      tlsOptions,
+    );
+    try {
+      const at = await extra.listen(listener.port, listener.host);
+      logger.info(
+        {
+          host: at.host,
+          port: at.port,
+          advertised: `${listener.advertised.host}:${listener.advertised.port}`,
+        },
+        `also listening on ${at.host}:${at.port}`,
+      );
+    } catch (err) {
+      await Promise.all([server, ...extraServers].map((s) => s.close()));
+      await offsets.close();
+      await logs.close();
+      throw err;
+    }
+    extraServers.push(extra);
   }
   const wildcard = bound.host === '0.0.0.0' || bound.host === '::';
   const advertisedHost = opts.advertisedHost ?? (wildcard ? '127.0.0.1' : bound.host);
@@ -171,10 +211,11 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     port: bound.port,
     host: advertisedHost,
     address: `${advertisedHost}:${bound.port}`,
+    traffic: context.traffic,
     stop() {
       stopping ??= (async () => {
         groups.shutdown();
-        await server.close();
+        await Promise.all([server, ...extraServers].map((s) => s.close()));
         await offsets.close();
         await logs.close();
         logger.info({ port: bound.port }, 'broker stopped');

@@ -1,4 +1,4 @@
-export { startBroker, type BrokerOptions, type RunningBroker } from './broker';
+export { startBroker, type BrokerOptions, type ExtraListener, type RunningBroker } from './broker';
 export type { Logger } from './logger';
 export { createDevCertificates, type DevCertificates } from './tls/dev-certificates';
 export { SUPPORTED_APIS, ApiKey, type ApiVersionRange } from './api/versions';
@@ -8,3 +8,5 @@ export {
   type RecordInput,
   type DecodedRecord,
 } from './protocol/record-batch';
+export { BrokerTraffic, countRecords } from './metrics/broker-traffic';
+export { startBrokerMetricsServer, type BrokerMetricsServer } from './metrics/metrics-server';

@@ -8,3 +8,4 @@ export * from './outbox';
 export * from './outbox-relay';
 export * from './dead-letter';
 export * from './crash-point';
+export * from './outbox-metrics';

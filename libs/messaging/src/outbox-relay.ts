@@ -3,6 +3,7 @@ import type { ClientConfig } from 'pg';
 import { CLOUDEVENTS_CONTENT_TYPE } from '@upshift/contracts';
 import { CompressionTypes } from 'kafkajs';
 import type { Kafka, Producer, TopicMessages } from 'kafkajs';
+import { SpanKind, startSpan, tracingEnabled } from '@upshift/tracing';
 import { crashPoint, processCrashPointsFromEnv } from './crash-point';
 import { createOrderedProducer } from './kafka';
 import { defaultLogger } from './logger';
@@ -70,6 +71,9 @@ interface OutboxRow {
   payload: string;
   /** Age of the row when it was read, and when (Date.now()) that was. */
   age_ms: number;
+  /** The envelope's trace context (CloudEvents distributed tracing), read only when tracing is on. */
+  traceparent?: string | null;
+  tracestate?: string | null;
   read_at: number;
 }
 
@@ -133,6 +137,8 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | null = null;
   private lastLagMeasure = 0;
+  /** Rows published since start, per topic (the metrics' `upshift_outbox_published_total`). */
+  private readonly publishedByTopic = new Map<string, number>();
   private readonly stats: Omit<OutboxRelayMetrics, 'schema' | 'leader'> = {
     published: 0,
     chunks: 0,
@@ -177,6 +183,11 @@ export class OutboxRelay {
 
   metrics(): OutboxRelayMetrics {
     return { schema: this.schema, leader: this.leadership.isLeader, ...this.stats };
+  }
+
+  /** Rows this relay published since it started, per topic. */
+  publishedPerTopic(): ReadonlyMap<string, number> {
+    return this.publishedByTopic;
   }
 
   /**
@@ -333,7 +344,11 @@ export class OutboxRelay {
     const client = await this.leadership.session();
     const { rows } = await client.query<OutboxRow>(
       // Order by the bigint column, qualified: a bare `id` would sort by the text alias below.
-      `SELECT o.id::text AS id, o.topic, o.message_key, o.headers, o.payload::text AS payload,
+      `SELECT o.id::text AS id, o.topic, o.message_key, o.headers, o.payload::text AS payload,${
+        tracingEnabled()
+          ? " o.payload->>'traceparent' AS traceparent, o.payload->>'tracestate' AS tracestate,"
+          : ''
+      }
               (extract(epoch FROM clock_timestamp() - o.created_at) * 1000)::float8 AS age_ms
          FROM ${this.table} o
         WHERE o.published_at IS NULL AND ($2::bigint IS NULL OR o.id > $2::bigint)
@@ -352,11 +367,16 @@ export class OutboxRelay {
       try {
         // Committed and read, not yet in Kafka: a chaos run may die here (ADR 0083).
         crashPoint('outbox.before-publish');
-        await producer.sendBatch({
-          acks: -1,
-          topicMessages: this.toTopicMessages(request),
-          ...(bytes > this.compressAboveBytes ? { compression: CompressionTypes.GZIP } : {}),
-        });
+        const spans = this.publishSpans(request);
+        try {
+          await producer.sendBatch({
+            acks: -1,
+            topicMessages: this.toTopicMessages(request),
+            ...(bytes > this.compressAboveBytes ? { compression: CompressionTypes.GZIP } : {}),
+          });
+        } finally {
+          for (const span of spans) span.end();
+        }
         // In Kafka, not yet marked published: the next leader publishes these rows again.
         crashPoint('outbox.after-publish');
         await acked(request);
@@ -377,6 +397,8 @@ export class OutboxRelay {
     const ackedAt = Date.now();
     const last = rows[rows.length - 1];
     this.stats.published += rows.length;
+    for (const row of rows)
+      this.publishedByTopic.set(row.topic, (this.publishedByTopic.get(row.topic) ?? 0) + 1);
     this.stats.chunks += 1;
     this.stats.lastPublishedAt = new Date(ackedAt);
     this.stats.lastPublishLagMs = last ? Math.round(last.age_ms + (ackedAt - last.read_at)) : null;
@@ -390,6 +412,32 @@ export class OutboxRelay {
       },
       'published outbox chunk',
     );
+  }
+
+  /**
+   * With tracing on, one PRODUCER span per row that carries a trace context, a child of the span of the
+   * transaction that wrote the row: the publication joins the trace of the request that caused it. The
+   * envelope is sent as committed (not rewritten with this span), so consumers continue from the writer.
+   */
+  private publishSpans(rows: readonly OutboxRow[]) {
+    if (!tracingEnabled()) return [];
+    const spans = [];
+    for (const row of rows) {
+      if (!row.traceparent) continue;
+      const span = startSpan(`${row.topic} publish`, {
+        kind: SpanKind.PRODUCER,
+        parent: { traceparent: row.traceparent, tracestate: row.tracestate ?? undefined },
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'publish',
+          'messaging.destination.name': row.topic,
+          'messaging.kafka.message.key': row.message_key,
+          'upshift.outbox.id': `${this.schema}:${row.id}`,
+        },
+      });
+      if (span) spans.push(span);
+    }
+    return spans;
   }
 
   private async markPublished(rows: OutboxRow[]): Promise<void> {

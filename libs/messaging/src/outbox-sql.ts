@@ -49,3 +49,18 @@ SELECT
     values: [outboxLeaderLockName(schema)],
   };
 }
+
+/**
+ * For the metrics (docs/adr/0086-metrics-endpoints.md): how many rows wait to be published, and the
+ * age in seconds of the first of them in id order (0 when none) — through the partial index of
+ * unpublished rows, so its cost follows the backlog, not the published history. Any replica may ask;
+ * only the leader's relay measures its own lag.
+ */
+export function outboxBacklogQuery(schema: string): string {
+  const s = quoteSchema(schema);
+  return `
+SELECT
+  (SELECT count(*) FROM ${s}.outbox WHERE published_at IS NULL)::float8 AS pending,
+  coalesce((SELECT extract(epoch FROM clock_timestamp() - created_at)
+              FROM ${s}.outbox WHERE published_at IS NULL ORDER BY id LIMIT 1), 0)::float8 AS oldest_age_seconds`.trim();
+}

@@ -1,4 +1,5 @@
 import type { OutboundMessage } from '@upshift/contracts';
+import { withTraceContext } from '@upshift/tracing';
 import { outboxChannel, quoteSchema } from './sql';
 import type { SqlExecutor } from './sql';
 
@@ -9,6 +10,8 @@ const ROWS_PER_INSERT = 1_000;
  * Writes messages into `<schema>.outbox` inside the caller's transaction (pass its EntityManager), so a
  * message exists exactly when the change it announces commits. Rows get increasing ids in array order;
  * the relay publishes in id order. The NOTIFY is delivered at commit and wakes the relay at once.
+ * With tracing on, each envelope carries the writing transaction's trace context as the CloudEvents
+ * `traceparent`/`tracestate` extension attributes (docs/adr/0091-opentelemetry-tracing.md).
  */
 export async function enqueueOutbox(
   manager: SqlExecutor,
@@ -28,7 +31,7 @@ export async function enqueueOutbox(
         message.topic,
         message.key,
         JSON.stringify(message.headers ?? {}),
-        JSON.stringify(message.value),
+        JSON.stringify(withTraceContext(message.value)),
       );
     }
     // A multi-row VALUES list assigns ids in list order, which is the publication order.

@@ -4,7 +4,12 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { createDevCertificates, startBroker, type RunningBroker } from '@upshift/kafka-broker';
+import {
+  createDevCertificates,
+  startBroker,
+  startBrokerMetricsServer,
+  type RunningBroker,
+} from '@upshift/kafka-broker';
 import { mintToken } from '@upshift/http';
 import { masterKeyring, type AgentKeyring } from '@upshift/contracts';
 import { fetchAllPages, startFleet, type Fleet, type FleetOptions } from '@upshift/fleet';
@@ -29,6 +34,8 @@ export interface StackOptions {
    * the matching KAFKA_* variables, as against a secured cluster (ADR 0070).
    */
   secureKafka?: boolean;
+  /** Serve the broker's GET /metrics on a free port (`brokerMetricsUrl`). */
+  brokerMetrics?: boolean;
   /** The fleet (registered for `tenantId` at `initialVersion` of the demo catalog's gateway). */
   fleet: Omit<FleetOptions, 'registration' | 'initialVersion' | 'agentKeys'> & { initialVersion: string };
   tenantId?: string;
@@ -44,6 +51,8 @@ export interface Stack {
   readonly baseUrl: string;
   readonly registryUrl: string;
   readonly brokers: string[];
+  /** The broker's metrics, http://…/metrics, when `brokerMetrics` asked for them; else null. */
+  readonly brokerMetricsUrl: string | null;
   /** The KAFKA_* security variables the services got (empty unless `secureKafka`), for kafkaSecurityFromEnv. */
   readonly kafkaEnv: Record<string, string>;
   readonly databaseUrl: string;
@@ -125,6 +134,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       rmSync(dataDir, { recursive: true, force: true });
     });
     const brokers = [broker.address];
+    const brokerMetrics = options.brokerMetrics
+      ? await startBrokerMetricsServer(broker.traffic, { port: 0 })
+      : null;
+    if (brokerMetrics) cleanups.push(() => brokerMetrics.close());
     log(`broker on ${broker.address}`);
 
     const authSecret = randomBytes(32).toString('base64url');
@@ -282,6 +295,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       registryUrl,
       inventoryMatchesFleet,
       brokers,
+      brokerMetricsUrl: brokerMetrics?.url ?? null,
       kafkaEnv,
       databaseUrl,
       redisUrl,

@@ -7,3 +7,4 @@ export * from './audit-log-counter';
 export * from './test-broker';
 export * from './private-redis';
 export * from './bench';
+export * from './prometheus-text';

@@ -158,6 +158,8 @@ export class ExecutionInstanceEntity {
   fencingToken!: number | null;
   /** Set when a ROLLBACK command for this instance failed. */
   @Column('boolean', { name: 'rollback_failed', default: false }) rollbackFailed!: boolean;
+  /** Out of support (ADR 0092) when the execution was created, per the registry's inventory; never changes. */
+  @Column('boolean', { name: 'out_of_support', default: false }) outOfSupport!: boolean;
 }
 
 @Entity({ schema: SCHEMA, name: 'validation_result' })
@@ -196,9 +198,11 @@ export function pendingInstance(fields: {
   position: number;
   name: string;
   agentUrl: string;
+  outOfSupport?: boolean;
 }): ExecutionInstanceEntity {
   return Object.assign(new ExecutionInstanceEntity(), {
     ...fields,
+    outOfSupport: fields.outOfSupport ?? false,
     status: InstanceStatus.PENDING,
     batch: null,
     failedAt: null,

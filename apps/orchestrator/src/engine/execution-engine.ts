@@ -7,7 +7,7 @@ import {
   InstanceStep,
   UpgradeStrategy,
 } from '@upshift/contracts';
-import type { InstanceCommandResult } from '@upshift/contracts';
+import type { InstanceCommandResult, InstanceStepReport } from '@upshift/contracts';
 import {
   completedStages,
   decideNext,
@@ -26,7 +26,7 @@ import {
 import type { ExecutionEvent, ExecutionOperation, InstanceEvent, NextStep } from '@upshift/domain';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
 import type { ExecutionInstanceEntity } from '../database/entities';
-import type { CheckOutcome, EngineTransaction } from './execution-transaction';
+import type { CheckOutcome, EngineTransaction, RollbackTrigger } from './execution-transaction';
 import { decisionInput, planInput, plannerInstances } from './plan-input';
 
 export const AUTO_ROLLBACK_INITIATOR = 'system:auto-rollback';
@@ -117,7 +117,7 @@ export class ExecutionEngine {
         this.cancel(tx, actor);
         return;
       case 'rollback':
-        this.beginRollback(tx, context.reason ?? 'Manual rollback', actor);
+        this.beginRollback(tx, context.reason ?? 'Manual rollback', actor, 'manual');
         return;
     }
   }
@@ -156,9 +156,16 @@ export class ExecutionEngine {
     if (instance === undefined) return 'unknown-instance';
     if (instance.pendingCommandId !== result.commandId) return 'not-pending';
     if (instance.pendingCommandType !== result.type) return 'type-mismatch';
+    const issuedAt = instance.pendingCommandIssuedAt;
+    const answered = (outcome: CommandOutcome) => {
+      if (issuedAt !== null)
+        tx.observations.push({ kind: 'command-answered', type: result.type, outcome, issuedAt });
+    };
     if (result.type === InstanceCommandType.ROLLBACK) {
       const report = result.steps.find((r) => r.step === InstanceStep.ROLLBACK);
       if (report === undefined) return 'already-applied';
+      observeStep(tx, report);
+      answered(report.outcome);
       tx.clearCommand(instance);
       this.rollbackSettled(tx, instance, report.outcome === CommandOutcome.SUCCEEDED, report.reason);
       return 'applied';
@@ -170,8 +177,11 @@ export class ExecutionEngine {
       const application = upgradeStepApplication(instance.status, report);
       if (application.kind === 'ALREADY_APPLIED') continue;
       applied = true;
-      if (application.settlesCommand) tx.clearCommand(instance);
-      else tx.stepsApplied(instance, application.events.length);
+      observeStep(tx, report);
+      if (application.settlesCommand) {
+        answered(report.outcome);
+        tx.clearCommand(instance);
+      } else tx.stepsApplied(instance, application.events.length);
       for (const event of application.events) {
         if (event === 'FAILED') {
           this.instanceFailed(tx, instance, report.reason ?? `${report.step} failed`);
@@ -300,7 +310,12 @@ export class ExecutionEngine {
       decideOnCanaryHealth({ autoRollbackEnabled: e.autoRollbackEnabled, unhealthy: unhealthy.length }) ===
       'ROLLBACK'
     ) {
-      this.beginRollback(tx, `canary health check failed: ${names}`, AUTO_ROLLBACK_INITIATOR);
+      this.beginRollback(
+        tx,
+        `canary health check failed: ${names}`,
+        AUTO_ROLLBACK_INITIATOR,
+        'canary_unhealthy',
+      );
     } else {
       tx.say('Auto-rollback is disabled: staying in CANARY_MONITORING for an operator to decide', true);
     }
@@ -346,7 +361,7 @@ export class ExecutionEngine {
         this.transition(tx, step.event, step.reason);
         return false;
       case 'START_ROLLBACK':
-        this.rollBack(tx, step, AUTO_ROLLBACK_INITIATOR);
+        this.rollBack(tx, step, AUTO_ROLLBACK_INITIATOR, 'failure_threshold');
         return true;
       case 'HALT':
         e.halted = true;
@@ -433,7 +448,7 @@ export class ExecutionEngine {
   }
 
   /** A rollback someone asked for (an operator, the canary monitor), if the status table has a way there. */
-  beginRollback(tx: EngineTransaction, reason: string, initiatedBy: string): void {
+  beginRollback(tx: EngineTransaction, reason: string, initiatedBy: string, trigger: RollbackTrigger): void {
     const e = tx.execution;
     const step = startRollback(e.status, tx.instances, reason);
     if (step === null) {
@@ -443,7 +458,7 @@ export class ExecutionEngine {
       );
       return;
     }
-    this.rollBack(tx, step, initiatedBy);
+    this.rollBack(tx, step, initiatedBy, trigger);
     this.rollbackMaybeFinished(tx);
   }
 
@@ -451,9 +466,11 @@ export class ExecutionEngine {
     tx: EngineTransaction,
     step: Extract<NextStep, { kind: 'START_ROLLBACK' }>,
     initiatedBy: string,
+    trigger: RollbackTrigger,
   ): void {
     const e = tx.execution;
     const { reason, instanceIds } = step;
+    tx.observations.push({ kind: 'rollback-started', trigger });
     for (const event of step.route) this.transition(tx, event, reason);
     e.rollbackReason = reason;
     e.rollbackInitiatedAt = tx.now;
@@ -570,4 +587,15 @@ export class ExecutionEngine {
     });
     tx.say(`${instance.name}: ${from} → ${result.to}${error ? ` (${error})` : ''}`);
   }
+}
+
+/** A step report applied: its duration as the worker measured it goes to the metrics after the commit. */
+function observeStep(tx: EngineTransaction, report: InstanceStepReport): void {
+  tx.observations.push({
+    kind: 'step',
+    step: report.step,
+    outcome: report.outcome,
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+  });
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'crypto';
-import type { InstanceCommandType, ProgressEvent, ValidationCheck } from '@upshift/contracts';
+import type {
+  CommandOutcome,
+  InstanceCommandType,
+  InstanceStep,
+  ProgressEvent,
+  ValidationCheck,
+} from '@upshift/contracts';
 import type { ExecutionEntity, ExecutionInstanceEntity } from '../database/entities';
 
 export interface PendingCommand {
@@ -29,6 +35,20 @@ export interface CheckOutcome {
   detail: string;
 }
 
+/** Why a rollback started: the metrics' `reason` label, a fixed few values (never the free text). */
+export type RollbackTrigger = 'failure_threshold' | 'canary_unhealthy' | 'manual';
+
+/**
+ * What the metrics record once the transaction has committed (apps/orchestrator/src/metrics): a step
+ * report applied, a command's final answer applied (`issuedAt` → commit is its dispatch-to-result
+ * latency), a rollback started. Recorded after the commit only, so a transaction that rolls back and is
+ * retried counts once.
+ */
+export type EngineObservation =
+  | { kind: 'step'; step: InstanceStep; outcome: CommandOutcome; startedAt: string; finishedAt: string }
+  | { kind: 'command-answered'; type: InstanceCommandType; outcome: CommandOutcome; issuedAt: Date }
+  | { kind: 'rollback-started'; trigger: RollbackTrigger };
+
 /**
  * What the engine needs of a transaction: the locked rows to change in place, and somewhere to put what
  * the change emits. Nothing in it does I/O, so the engine runs as well on rows held in memory
@@ -44,6 +64,8 @@ export interface EngineTransaction {
   readonly registrySync: RegistrySync[];
   /** Set when the canary monitor should look at this execution right after commit. */
   canaryCheckNow: boolean;
+  /** For the metrics, after the commit. */
+  readonly observations: EngineObservation[];
   instance(id: string): ExecutionInstanceEntity | undefined;
   emit(data: ProgressEvent): void;
   say(line: string, publish?: boolean): void;
@@ -73,6 +95,7 @@ export class ExecutionTransaction implements EngineTransaction {
   readonly timers: TimerRequest[] = [];
   readonly registrySync: RegistrySync[] = [];
   readonly validationResults: CheckOutcome[] = [];
+  readonly observations: EngineObservation[] = [];
   /** The instances by id; kept with the cached rows between transactions (ExecutionStore). */
   readonly byId: ReadonlyMap<string, ExecutionInstanceEntity>;
   /** Set when anything changed (the execution row is written). */

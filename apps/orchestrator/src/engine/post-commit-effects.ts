@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { OrchestratorMetrics } from '../metrics/orchestrator-metrics';
 import { CanaryWakeup } from './canary-wakeup';
 import type { ExecutionTransaction } from './execution-transaction';
 import { commandDeadlineJobId, TimerQueue } from './timer-queue';
@@ -14,10 +15,12 @@ export class PostCommitEffects {
   constructor(
     private readonly timers: TimerQueue,
     private readonly wakeup: CanaryWakeup,
+    private readonly metrics: OrchestratorMetrics,
   ) {}
 
   run(tx: ExecutionTransaction): void {
     const executionId = tx.execution.id;
+    this.metrics.recordCommitted(tx);
     const jobs: Parameters<TimerQueue['addBulk']>[0] = [];
     for (const t of tx.timers) {
       if (t.kind === 'advance') {

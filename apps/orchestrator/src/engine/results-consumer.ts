@@ -11,8 +11,10 @@ import {
   parseEnvelope,
   Topics,
 } from '@upshift/contracts';
-import type { InstanceCommandResult } from '@upshift/contracts';
+import type { EventEnvelope, InstanceCommandResult } from '@upshift/contracts';
 import { sendToDlq } from '@upshift/messaging';
+import { inSpan, SpanKind, traceCarrierOf } from '@upshift/tracing';
+import type { TraceCarrier } from '@upshift/tracing';
 import { mapLimit } from '../common/map-limit';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
 import { ExecutionEngine } from './execution-engine';
@@ -30,6 +32,8 @@ export type ResultsConsumerState = 'stopped' | 'running' | 'crashed';
 interface Received {
   result: InstanceCommandResult;
   message: KafkaMessage;
+  /** The trace context the result's envelope carried (docs/adr/0091-opentelemetry-tracing.md). */
+  trace: TraceCarrier;
 }
 
 /**
@@ -121,15 +125,31 @@ export class ResultsConsumer {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const groups = new Map<string, Received[]>();
     for (const message of batch.messages) {
-      const result = await this.parse(batch.topic, batch.partition, message);
-      if (result === null) continue;
+      const envelope = await this.parse(batch.topic, batch.partition, message);
+      if (envelope === null) continue;
+      const result = envelope.data;
       const list = groups.get(result.executionId) ?? [];
-      list.push({ result, message });
+      list.push({ result, message, trace: traceCarrierOf(envelope) });
       groups.set(result.executionId, list);
     }
     // Different executions lock different rows: apply their groups side by side.
     await mapLimit([...groups], GROUP_CONCURRENCY, async ([executionId, received]) => {
-      await this.applyOrPark(batch.topic, batch.partition, executionId, received);
+      // One transaction applies the group: its span continues the first result's trace, linked to the others'.
+      await inSpan(
+        `${batch.topic} process`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: received[0]?.trace,
+          links: received.slice(1).map((r) => r.trace),
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'process',
+            'messaging.batch.message_count': received.length,
+            'upshift.execution.id': executionId,
+          },
+        },
+        () => this.applyOrPark(batch.topic, batch.partition, executionId, received),
+      );
     });
     await heartbeat();
     const last = batch.messages[batch.messages.length - 1];
@@ -271,9 +291,9 @@ export class ResultsConsumer {
     topic: string,
     partition: number,
     message: KafkaMessage,
-  ): Promise<InstanceCommandResult | null> {
+  ): Promise<EventEnvelope<InstanceCommandResult> | null> {
     try {
-      return parseEnvelope(message.value, InstanceCommandResultSchema, { type: EventTypes.RESULT }).data;
+      return parseEnvelope(message.value, InstanceCommandResultSchema, { type: EventTypes.RESULT });
     } catch (error) {
       this.logger.warn(
         { err: error, topic, partition, offset: message.offset },

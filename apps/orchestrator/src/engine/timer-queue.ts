@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { JobsOptions } from 'bullmq';
 import Redis from 'ioredis';
+import { withTraceContext } from '@upshift/tracing';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
 import { failFastRedisOptions, REDIS_COMMAND_TIMEOUT_MS } from './redis-options';
 
@@ -50,7 +51,11 @@ export class TimerQueue implements OnModuleDestroy {
     options: { delayMs?: number; jobId?: string; retry?: boolean } = {},
   ): Promise<void> {
     await withinBound(
-      this.queue.add(job.name, job.data, jobOptions(options, this.config.TIMER_JOB_ATTEMPTS)),
+      this.queue.add(
+        job.name,
+        withTraceContext(job.data),
+        jobOptions(options, this.config.TIMER_JOB_ATTEMPTS),
+      ),
     );
   }
 
@@ -61,7 +66,8 @@ export class TimerQueue implements OnModuleDestroy {
       this.queue.addBulk(
         jobs.map(({ job, delayMs, jobId }) => ({
           name: job.name,
-          data: job.data,
+          // The arming transaction's trace context, continued when the job runs (docs/adr/0091-opentelemetry-tracing.md).
+          data: withTraceContext(job.data),
           opts: jobOptions({ delayMs, jobId }, this.config.TIMER_JOB_ATTEMPTS),
         })),
       ),

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import Redis from 'ioredis';
+import { inSpan } from '@upshift/tracing';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
 import { ExecutionEngine } from './execution-engine';
 import { ExecutionStore } from './execution.store';
@@ -31,7 +32,10 @@ export class TimerWorker {
       disconnectTimeout: 200,
     });
     this.connection.on('error', (error) => this.logger.warn({ err: error }, 'redis connection error'));
-    this.worker = new Worker(TIMER_QUEUE_NAME, (job: Job) => this.handle(job as Job & TimerJob), {
+    // Each job continues the trace of the transaction that armed it (docs/adr/0091-opentelemetry-tracing.md).
+    const run = (job: Job) =>
+      inSpan(`timer ${job.name}`, { parent: job.data as unknown }, () => this.handle(job as Job & TimerJob));
+    this.worker = new Worker(TIMER_QUEUE_NAME, run, {
       connection: this.connection,
       prefix: this.config.QUEUE_PREFIX,
       concurrency: 16,

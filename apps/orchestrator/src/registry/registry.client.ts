@@ -46,6 +46,8 @@ export interface RegistryInstance {
   version: string;
   name: string;
   agentUrl: string;
+  /** Absent from a registry older than ADR 0092, which reads as in support. */
+  outOfSupport?: boolean;
 }
 
 const PREFIX = '/api/v1/registry';

@@ -21,6 +21,7 @@ export function toInstanceView(i: ExecutionInstanceEntity): UpgradeInstanceView 
     startedAt: iso(i.startedAt),
     completedAt: iso(i.completedAt),
     error: i.error,
+    outOfSupport: i.outOfSupport,
   };
 }
 

@@ -188,6 +188,8 @@ export class UpgradesService {
         position,
         name: c.name,
         agentUrl: c.agentUrl,
+        // Flagged, not refused: the execution is how such an instance is brought forward (ADR 0092).
+        outOfSupport: c.outOfSupport === true,
       }),
     );
     try {

@@ -13,6 +13,7 @@ import { ApiPagedOkResponse, sendPage } from '../common/paging';
 import { TenantInstanceParams, TenantParams } from '../common/path-params';
 import {
   ListInstancesQuery,
+  ListOutOfSupportInstancesQuery,
   RegisterInstanceRequest,
   UpdateInstanceVersionRequest,
   UpdateInstanceVersionsRequest,
@@ -58,6 +59,27 @@ export class InstancesController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<InstanceView[]> {
     return sendPage(request, response, query, await this.instances.list(tenantId, query));
+  }
+
+  /** Declared before `:instanceId`, so the literal segment is not read as an instance id. */
+  @Get('out-of-support')
+  @Requires('viewer')
+  @ApiOperation({
+    summary:
+      "Addition (ADR 0092): a tenant's instances more than one major behind their component's newest published version",
+    description:
+      'Paged and ordered like the instance list, optionally of one component. Being out of support blocks ' +
+      'nothing: an execution can still move such an instance forward along the allowed path.',
+  })
+  @ApiPagedOkResponse(InstanceView)
+  @ApiProblemResponses(400)
+  async listOutOfSupport(
+    @Param() { tenantId }: TenantParams,
+    @Query() query: ListOutOfSupportInstancesQuery,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<InstanceView[]> {
+    return sendPage(request, response, query, await this.instances.listOutOfSupport(tenantId, query));
   }
 
   @Get(':instanceId')

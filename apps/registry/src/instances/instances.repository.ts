@@ -51,7 +51,14 @@ export class InstancesRepository {
   /** One page of the tenant's instances (optionally of one component or version) by name, then id. */
   async findPage(
     tenantId: string,
-    filter: { componentId?: string; versionId?: string; limit: number; offset: number },
+    filter: {
+      componentId?: string;
+      versionId?: string;
+      /** Only instances at one of these versions (an empty list matches none). */
+      versionIds?: readonly string[];
+      limit: number;
+      offset: number;
+    },
     manager: EntityManager = this.dataSource.manager,
   ): Promise<Page<InstanceWithVersion>> {
     const query = manager
@@ -61,6 +68,9 @@ export class InstancesRepository {
     if (filter.componentId)
       query.andWhere('instance.componentId = :componentId', { componentId: filter.componentId });
     if (filter.versionId) query.andWhere('instance.versionId = :versionId', { versionId: filter.versionId });
+    if (filter.versionIds !== undefined) {
+      query.andWhere('instance.versionId = ANY(:versionIds)', { versionIds: [...filter.versionIds] });
+    }
     // Byte order (COLLATE "C"): the same order whatever the database's locale. Names repeat across
     // components, so the id breaks ties and every row has one place in the order. limit/offset (not
     // take/skip) page the SQL itself: the join is to one version per row, so rows are not multiplied.
@@ -71,6 +81,18 @@ export class InstancesRepository {
       .offset(filter.offset)
       .getManyAndCount();
     return { items: rows.map((instance) => ({ instance, version: instance.version?.version ?? '' })), total };
+  }
+
+  /** The components the tenant has instances of. */
+  async componentIdsOf(
+    tenantId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<string[]> {
+    const rows: { component_id: string }[] = await manager.query(
+      'SELECT DISTINCT component_id FROM registry.instance WHERE tenant_id = $1',
+      [tenantId],
+    );
+    return rows.map((row) => row.component_id);
   }
 
   async findOne(

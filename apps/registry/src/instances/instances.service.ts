@@ -3,13 +3,19 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { checkAgentUrl, parseAgentUrlAllowList, type AgentUrlPolicy } from '@upshift/contracts';
+import { supportStatus } from '@upshift/domain';
 import { type Page, pageOf } from '../common/paging';
 import { RequestValidationError, ResourceNotFoundError } from '../common/registry-errors';
 import { RegistryEventOutbox } from '../events/registry-event-outbox';
+import { ComponentCatalogCache } from '../upgrade-paths/component-catalog-cache';
 import { VersionsService } from '../versions/versions.service';
 import { InstanceVersionsUpdated, InstanceView } from './dto/instance.view';
-import { ListInstancesQuery, RegisterInstanceRequest } from './dto/instance.requests';
-import { InstancesRepository } from './instances.repository';
+import {
+  ListInstancesQuery,
+  ListOutOfSupportInstancesQuery,
+  RegisterInstanceRequest,
+} from './dto/instance.requests';
+import { InstancesRepository, type InstanceWithVersion } from './instances.repository';
 
 @Injectable()
 export class InstancesService {
@@ -20,6 +26,7 @@ export class InstancesService {
     private readonly versions: VersionsService,
     private readonly instances: InstancesRepository,
     private readonly events: RegistryEventOutbox,
+    private readonly catalogs: ComponentCatalogCache,
     config: ConfigService,
   ) {
     this.agentUrlPolicy = parseAgentUrlAllowList(config.getOrThrow<string>('AGENT_URL_ALLOW'));
@@ -40,7 +47,7 @@ export class InstancesService {
         { field: 'agentUrl', message: `agentUrl is not an allowed agent address: ${verdict.why}` },
       ]);
     }
-    return this.dataSource.transaction(async (manager) => {
+    const { found, created } = await this.dataSource.transaction(async (manager) => {
       const version = await this.versions.require(request.componentId, request.versionId, manager);
       const { id, created } = await this.instances.upsert(manager, {
         tenantId,
@@ -62,17 +69,45 @@ export class InstancesService {
           agentUrl: request.agentUrl,
         },
       ]);
-      return { view: await this.requireView(tenantId, id, manager), created };
+      return { found: await this.requireRow(tenantId, id, manager), created };
     });
+    return { view: await this.viewOf(found), created };
   }
 
   async list(tenantId: string, query: ListInstancesQuery): Promise<Page<InstanceView>> {
     const page = await this.instances.findPage(tenantId, query);
-    return pageOf(page, ({ instance, version }) => InstanceView.of(instance, version));
+    const outOfSupport = await this.outOfSupportVersionIds(
+      page.items.map(({ instance }) => instance.componentId),
+    );
+    return pageOf(page, ({ instance, version }) =>
+      InstanceView.of(instance, version, outOfSupport.has(instance.versionId)),
+    );
   }
 
-  get(tenantId: string, instanceId: string): Promise<InstanceView> {
-    return this.requireView(tenantId, instanceId);
+  /**
+   * The tenant's instances that are out of support (ADR 0092), in the inventory's order and paging.
+   * The rule is applied to each component's catalog, not to each instance: every instance at a version
+   * shares its verdict, so the database pages the instances at the versions found out of support.
+   */
+  async listOutOfSupport(
+    tenantId: string,
+    query: ListOutOfSupportInstancesQuery,
+  ): Promise<Page<InstanceView>> {
+    const componentIds =
+      query.componentId === undefined ? await this.instances.componentIdsOf(tenantId) : [query.componentId];
+    const versionIds = await this.outOfSupportVersionIds(componentIds);
+    if (versionIds.size === 0) return { items: [], total: 0 };
+    const page = await this.instances.findPage(tenantId, {
+      componentId: query.componentId,
+      versionIds: [...versionIds],
+      limit: query.limit,
+      offset: query.offset,
+    });
+    return pageOf(page, ({ instance, version }) => InstanceView.of(instance, version, true));
+  }
+
+  async get(tenantId: string, instanceId: string): Promise<InstanceView> {
+    return this.viewOf(await this.requireRow(tenantId, instanceId));
   }
 
   /**
@@ -80,13 +115,14 @@ export class InstancesService {
    * completes its upgrade or is rolled back; ADR 0033).
    */
   async setVersion(tenantId: string, instanceId: string, versionId: string): Promise<InstanceView> {
-    return this.dataSource.transaction(async (manager) => {
+    const found = await this.dataSource.transaction(async (manager) => {
       const instance = await this.instances.findOne(tenantId, instanceId, manager, true);
       if (instance === null) throw instanceNotFound(tenantId, instanceId);
       await this.versions.require(instance.componentId, versionId, manager);
       await this.instances.setVersion(manager, instanceId, versionId);
-      return this.requireView(tenantId, instanceId, manager);
+      return this.requireRow(tenantId, instanceId, manager);
     });
+    return this.viewOf(found);
   }
 
   /**
@@ -136,14 +172,36 @@ export class InstancesService {
     if (!(await this.instances.delete(tenantId, instanceId))) throw instanceNotFound(tenantId, instanceId);
   }
 
-  private async requireView(
+  private async requireRow(
     tenantId: string,
     instanceId: string,
     manager?: EntityManager,
-  ): Promise<InstanceView> {
+  ): Promise<InstanceWithVersion> {
     const found = await this.instances.findOneWithVersion(tenantId, instanceId, manager);
     if (found === null) throw instanceNotFound(tenantId, instanceId);
-    return InstanceView.of(found.instance, found.version);
+    return found;
+  }
+
+  /**
+   * The view with its out-of-support flag. Called after a transaction has committed, never inside one:
+   * loading a component's catalog takes a pooled connection of its own, and registrations that each
+   * held one while waiting for another emptied the pool (10) under a fleet registering at once.
+   */
+  private async viewOf({ instance, version }: InstanceWithVersion): Promise<InstanceView> {
+    const outOfSupport = await this.outOfSupportVersionIds([instance.componentId]);
+    return InstanceView.of(instance, version, outOfSupport.has(instance.versionId));
+  }
+
+  /** The ids of the versions of these components that are out of support (libs/domain's rule). */
+  private async outOfSupportVersionIds(componentIds: readonly string[]): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const componentId of new Set(componentIds)) {
+      const catalog = (await this.catalogs.catalogOf(componentId)) ?? [];
+      for (const candidate of catalog) {
+        if (supportStatus(candidate.version, catalog).outOfSupport) ids.add(candidate.id);
+      }
+    }
+    return ids;
   }
 }
 

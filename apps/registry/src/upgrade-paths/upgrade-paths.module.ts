@@ -8,5 +8,7 @@ import { UpgradePathsService } from './upgrade-paths.service';
   imports: [VersionsModule],
   controllers: [UpgradePathsController],
   providers: [ComponentCatalogCache, UpgradePathsService],
+  // The inventory judges support windows from the same cached catalogs (ADR 0092).
+  exports: [ComponentCatalogCache],
 })
 export class UpgradePathsModule {}

@@ -18,6 +18,7 @@ import {
   type AgentUrlPolicy,
   type AgentVersionReply,
 } from '@upshift/contracts';
+import { currentTraceCarrier, inSpan, SpanKind } from '@upshift/tracing';
 import {
   AgentCallError,
   CallAbortedError,
@@ -98,12 +99,33 @@ export class HttpAgentDriver implements AgentDriver {
     this.https.destroy();
   }
 
+  /**
+   * One CLIENT span per attempt, whose context goes to the agent as the W3C `traceparent` header
+   * (docs/adr/0091-opentelemetry-tracing.md); with tracing off, the request alone.
+   */
   private call<T>(
     method: 'GET' | 'POST',
     target: AgentTarget,
     operation: AgentOperation,
     body: unknown,
     options: CallOptions = {},
+  ): Promise<T> {
+    return inSpan(
+      `agent ${operation}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'http.request.method': method, 'upshift.agent.operation': operation },
+      },
+      () => this.send<T>(method, target, operation, body, options),
+    );
+  }
+
+  private send<T>(
+    method: 'GET' | 'POST',
+    target: AgentTarget,
+    operation: AgentOperation,
+    body: unknown,
+    options: CallOptions,
   ): Promise<T> {
     const what = `${method} ${operation}`;
     let url: URL;
@@ -138,6 +160,7 @@ export class HttpAgentDriver implements AgentDriver {
           agent: isHttps ? this.https : this.http,
           headers: {
             accept: 'application/json',
+            ...currentTraceCarrier(),
             ...signature,
             ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
           },

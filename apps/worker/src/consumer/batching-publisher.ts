@@ -1,5 +1,6 @@
 import type { Message, Producer } from 'kafkajs';
 import { CLOUDEVENTS_CONTENT_TYPE, type OutboundMessage } from '@upshift/contracts';
+import { withTraceContext } from '@upshift/tracing';
 
 /**
  * Collects messages for a couple of milliseconds and sends them in one produce request: thousands of
@@ -17,8 +18,10 @@ export class BatchingPublisher {
   ) {}
 
   publish(message: OutboundMessage): Promise<void> {
+    // The publisher's trace context, taken now: the batch is sent later, outside it.
+    const traced = { ...message, value: withTraceContext(message.value) };
     return new Promise((resolve, reject) => {
-      this.queue.push({ message, resolve, reject });
+      this.queue.push({ message: traced, resolve, reject });
       if (this.queue.length >= this.maxBatch) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
     });

@@ -9,10 +9,12 @@ import {
   parseEnvelope,
   resultMessage,
   Topics,
+  type EventEnvelope,
   type InstanceCommand,
   type InstanceCommandResult,
 } from '@upshift/contracts';
 import { sendToDlq } from '@upshift/messaging';
+import { inSpan, SpanKind } from '@upshift/tracing';
 import { E_TIMEOUT, Semaphore, withTimeout, type SemaphoreInterface } from 'async-mutex';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -262,9 +264,11 @@ export class CommandConsumer {
     tracker.add(offset);
 
     let command: InstanceCommand | null = null;
+    let envelope: EventEnvelope<InstanceCommand> | null = null;
     let chainKey = message.key?.toString() ?? `partition-${partition}`;
     try {
-      command = parseEnvelope(message.value, InstanceCommandSchema, { type: EventTypes.COMMAND }).data;
+      envelope = parseEnvelope(message.value, InstanceCommandSchema, { type: EventTypes.COMMAND });
+      command = envelope.data;
       chainKey = command.instanceId;
     } catch (error) {
       command = null;
@@ -275,7 +279,24 @@ export class CommandConsumer {
     const parsed = command;
     // Per-instance order: a command waits for the previous command of the same instance.
     const previous = this.chains.get(chainKey) ?? Promise.resolve();
-    const work = previous.then(() => this.process(parsed, partition, message));
+    // The command's handling continues the trace its envelope carries (docs/adr/0091-opentelemetry-tracing.md).
+    const work = previous.then(() =>
+      inSpan(
+        `${this.topic} process`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: envelope,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'process',
+            'upshift.command.id': parsed.commandId,
+            'upshift.command.type': parsed.type,
+            'upshift.instance.id': parsed.instanceId,
+          },
+        },
+        () => this.process(parsed, partition, message),
+      ),
+    );
     const tail = work.then(
       () => undefined,
       () => undefined,

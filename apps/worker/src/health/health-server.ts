@@ -2,6 +2,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { METRICS_PATH, serveMetrics } from '@upshift/metrics';
+import type { Registry } from 'prom-client';
 import type { ConsumerState } from '../consumer/command-consumer';
 
 /** A readiness probe gives up on a check after this long (the probe's own timeout is longer). */
@@ -50,8 +52,14 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** What `/metrics` serves, and the bearer token it wants (empty: none, docs/adr/0086-metrics-endpoints.md). */
+export interface WorkerMetricsEndpoint {
+  registry: Registry;
+  token: string;
+}
+
 /**
- * The worker's probes on plain node:http (the worker has no web framework, ADR 0062), unauthenticated
+ * The worker's probes (and, given `metrics`, its `GET /metrics`) on plain node:http (the worker has no web framework, ADR 0062), unauthenticated
  * like the services' own (ADR 0079):
  * - `GET /health/live`: 200 while the event loop answers; touches nothing else, so a Redis or Kafka
  *   outage never gets a worker restarted;
@@ -62,6 +70,7 @@ export async function startHealthServer(
   port: number,
   checks: WorkerHealthChecks,
   logger: Logger,
+  metrics?: WorkerMetricsEndpoint,
 ): Promise<WorkerHealthServer> {
   const ready = async (res: ServerResponse) => {
     const consumerState = checks.consumer();
@@ -72,6 +81,8 @@ export async function startHealthServer(
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === METRICS_PATH && metrics !== undefined)
+      return serveMetrics(metrics.registry, metrics.token, req, res);
     if (path !== '/health/live' && path !== '/health/ready') return send(res, 404, { status: 'not found' });
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return send(res, 405, { status: 'method not allowed' });
@@ -91,7 +102,10 @@ export async function startHealthServer(
     });
   });
   const bound = (server.address() as AddressInfo).port;
-  logger.info({ port: bound }, 'health probes listening on /health/live and /health/ready');
+  logger.info(
+    { port: bound, metrics: metrics !== undefined },
+    'health probes listening on /health/live and /health/ready (and /metrics)',
+  );
   return {
     port: bound,
     close: () =>

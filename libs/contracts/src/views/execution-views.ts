@@ -20,6 +20,13 @@ export const UpgradeInstanceViewSchema = Type.Object(
     startedAt: Nullable(IsoDateTime()),
     completedAt: Nullable(IsoDateTime()),
     error: Nullable(Type.String(), { description: 'Why it failed, when it did' }),
+    outOfSupport: Type.Optional(
+      Type.Boolean({
+        description:
+          'Addition (ADR 0092): the instance was more than one major behind its component’s newest published ' +
+          'version when the execution was created. Informational; absent in snapshots written before it.',
+      }),
+    ),
   },
   { $id: 'UpgradeInstanceView', title: 'UpgradeInstanceView' },
 );

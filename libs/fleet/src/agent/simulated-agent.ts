@@ -49,6 +49,14 @@ export interface AgentCounters {
 
 /** The applied-call log keeps this many entries per instance, the newest. */
 const APPLIED_CALLS_KEPT = 1000;
+const TRACED_CALLS_KEPT = 100;
+
+/** An agent call that arrived with a W3C trace context. */
+export interface TracedCall {
+  /** The agent operation (`upgrade`, `drain`, `health`, …). */
+  operation: string;
+  traceparent: string;
+}
 
 interface CommandRecord {
   operation: AgentMutatingOperation;
@@ -87,6 +95,12 @@ export class SimulatedAgent {
   fencingToken: number | null = null;
   /** Every mutating call accepted, with its token, oldest first (the last APPLIED_CALLS_KEPT). */
   readonly appliedCalls: AppliedCall[] = [];
+  /**
+   * The W3C `traceparent` each agent call arrived with, oldest first (the last TRACED_CALLS_KEPT; calls
+   * without one are not listed): the witness that a trace reached the agent
+   * (docs/adr/0091-opentelemetry-tracing.md).
+   */
+  readonly tracedCalls: TracedCall[] = [];
   /** Mutating calls being executed right now (not counting replays waiting on them). */
   pendingOperations = 0;
   private readonly commands = new Map<string, CommandRecord>();
@@ -234,6 +248,12 @@ export class SimulatedAgent {
   /** The HTTP layer counts every request that reaches the instance, before anything is checked. */
   received(): void {
     this.counters.requests += 1;
+  }
+
+  /** The HTTP layer records the trace context an agent call carried. */
+  traced(operation: string, traceparent: string): void {
+    this.tracedCalls.push({ operation, traceparent });
+    if (this.tracedCalls.length > TRACED_CALLS_KEPT) this.tracedCalls.shift();
   }
 
   /** Admin: the instance stops answering (its process died). */

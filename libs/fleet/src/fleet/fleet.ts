@@ -5,7 +5,7 @@ import { MemoryNonceStore, type AgentCapacity, type AgentKeyring } from '@upshif
 import { httpArtifactSource, parsePublicKeys, type ArtifactSource } from '../agent/artifact-verifier';
 import { fetchComponentSigningKeys, withKeys } from '../agent/registry-signing-keys';
 import type { AppliedCall } from '../agent/fencing';
-import { SimulatedAgent, type AgentEnvironment } from '../agent/simulated-agent';
+import { SimulatedAgent, type AgentEnvironment, type TracedCall } from '../agent/simulated-agent';
 import { fleetHttpHandler } from '../http/fleet-http-handler';
 import { forEachConcurrently, RegistryInventoryClient } from '../registry/registry-inventory-client';
 import type { FaultConfig } from './faults';
@@ -86,6 +86,8 @@ export interface InstanceView {
   fencingToken: number | null;
   /** The fleet's log of the mutating calls the instance accepted, each with its fencing token. */
   appliedCalls: AppliedCall[];
+  /** The trace context agent calls arrived with (the last 100), when the callers trace. */
+  tracedCalls: TracedCall[];
 }
 
 export interface Fleet {
@@ -170,6 +172,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     counters: { ...agent.counters },
     fencingToken: agent.fencingToken,
     appliedCalls: agent.appliedCalls.map((call) => ({ ...call })),
+    tracedCalls: agent.tracedCalls.map((call) => ({ ...call })),
   });
   const setFaults = (next: FaultConfig) => {
     faults = next;

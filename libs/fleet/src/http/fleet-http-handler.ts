@@ -63,6 +63,8 @@ async function handle(
   if (agentMatch) {
     const agent = target.agent(decodeURIComponent(agentMatch[1] ?? ''));
     agent?.received();
+    const traceparent = request.headers['traceparent'];
+    if (agent && typeof traceparent === 'string') agent.traced(agentMatch[2] ?? '', traceparent);
     if (agent?.crashed) {
       // A crashed process does not answer: drop the connection without a response.
       request.socket.destroy();

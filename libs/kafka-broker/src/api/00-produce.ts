@@ -103,6 +103,10 @@ async function appendOne(
   // as Kafka does, so the producer's retry succeeds.
   const errorCode =
     result.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER ? ErrorCode.NONE : result.errorCode;
+  // Appended now (a duplicate was appended before, and counted then).
+  if (result.errorCode === ErrorCode.NONE) {
+    broker.traffic.produced(topic, check.header.recordCount, check.batch.length);
+  }
   return {
     index,
     errorCode,

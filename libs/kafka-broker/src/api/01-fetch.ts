@@ -153,6 +153,14 @@ function readOnce(
   };
 }
 
+/** The records a Fetch answers with count as traffic out (metrics/broker-traffic.ts). */
+function counted(broker: BrokerContext, response: FetchResponse): FetchResponse {
+  for (const t of response.responses) {
+    for (const p of t.partitions) if (p.records !== null) broker.traffic.fetched(t.topic, p.records);
+  }
+  return response;
+}
+
 /**
  * Fetch with long polling: answers at once when minBytes are there (or on any partition error),
  * otherwise parks until an append to one of the partitions brings enough, maxWaitMs passes, or the
@@ -166,7 +174,8 @@ export const fetchApi = defineApi<FetchRequest, FetchResponse>({
   async handle(req, ctx) {
     const { broker, signal } = ctx;
     const first = readOnce(broker, req);
-    if (first.failed || first.bytes >= req.minBytes || req.maxWaitMs <= 0) return first.response;
+    if (first.failed || first.bytes >= req.minBytes || req.maxWaitMs <= 0)
+      return counted(broker, first.response);
     const deadline = Date.now() + req.maxWaitMs;
     const unsubscribes: (() => void)[] = [];
     try {
@@ -191,7 +200,7 @@ export const fetchApi = defineApi<FetchRequest, FetchResponse>({
         });
         const next = readOnce(broker, req);
         if (woken !== 'append' || next.failed || next.bytes >= req.minBytes || Date.now() >= deadline) {
-          return next.response;
+          return counted(broker, next.response);
         }
       }
     } finally {

@@ -7,6 +7,7 @@ import type { SaslExchange } from '../sasl/exchange';
 import type { SaslUsers } from '../sasl/users';
 import type { MessageSchema } from '../protocol/schema';
 import type { ProducerIdAllocator } from './producer-id-allocator';
+import type { BrokerTraffic } from '../metrics/broker-traffic';
 
 export interface BrokerSettings {
   autoCreateTopics: boolean;
@@ -29,6 +30,8 @@ export interface BrokerContext {
   readonly logger: Logger;
   /** SASL users (PLAIN and SCRAM); null when SASL is off. */
   readonly saslUsers: SaslUsers | null;
+  /** Messages and bytes in and out per topic, for the metrics (metrics/metrics-server.ts). */
+  readonly traffic: BrokerTraffic;
 }
 
 /** Per-connection SASL progress; only the SASL handlers and the connection touch it. */

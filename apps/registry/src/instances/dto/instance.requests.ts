@@ -68,6 +68,14 @@ export class ListInstancesQuery extends PageQuery {
   versionId?: string;
 }
 
+/** `GET /tenants/:tenantId/instances/out-of-support`: the same paging, optionally of one component. */
+export class ListOutOfSupportInstancesQuery extends PageQuery {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUuidField()
+  componentId?: string;
+}
+
 export class UpdateInstanceVersionRequest {
   @ApiProperty({ format: 'uuid', description: "The instance's new version; must belong to its component" })
   @IsUuidField()

@@ -12,8 +12,14 @@ export class InstanceView {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) labels!: Record<string, string>;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({
+    description:
+      'Addition (ADR 0092): true when the instance runs a version more than one major behind the newest ' +
+      'published, non-pre-release version of its component. Informational: upgrades are not blocked by it.',
+  })
+  outOfSupport!: boolean;
 
-  static of(entity: InstanceEntity, version: string): InstanceView {
+  static of(entity: InstanceEntity, version: string, outOfSupport: boolean): InstanceView {
     return {
       id: entity.id,
       tenantId: entity.tenantId,
@@ -25,6 +31,7 @@ export class InstanceView {
       labels: entity.labels,
       createdAt: entity.createdAt.toISOString(),
       updatedAt: entity.updatedAt.toISOString(),
+      outOfSupport,
     };
   }
 }

@@ -1,0 +1,3 @@
+import { jestProject } from '../../jest.preset';
+
+export default jestProject('metrics', __dirname);

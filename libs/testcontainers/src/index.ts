@@ -1,0 +1,3 @@
+export * from './upshift-container';
+export * from './started-upshift';
+export * from './upshift-client';

@@ -2,6 +2,7 @@ import { randomBytes } from 'crypto';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { ExecutionStatus, type UpgradeExecutionView } from '@upshift/contracts';
+import { isTerminal } from '@upshift/domain';
 import {
   eventually,
   hasSample,
@@ -15,13 +16,6 @@ import { freePort, OrchestratorClient, REPO_ROOT, startStack, type Stack } from 
 jest.setTimeout(300_000);
 
 const INSTANCES = 6;
-const TERMINAL = new Set<string>([
-  ExecutionStatus.COMPLETED,
-  ExecutionStatus.FAILED,
-  ExecutionStatus.ROLLED_BACK,
-  ExecutionStatus.CANCELLED,
-]);
-
 /**
  * GET /metrics of every process after real upgrades through the whole stack (docs/adr/0086-metrics-endpoints.md):
  * the orchestrator (behind METRICS_TOKEN here), the registry, the worker and the embedded broker. Then
@@ -100,7 +94,7 @@ describe('metrics of every service after real upgrades', () => {
     const view = await eventually(
       async () => {
         const current = await client.get(created.id);
-        return TERMINAL.has(current.status) ? current : undefined;
+        return isTerminal(current.status) ? current : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 250, what: `execution ${created.id} to end` },
     );

@@ -1,15 +1,10 @@
 import { ExecutionStatus, type UpgradeExecutionView } from '@upshift/contracts';
+import { isTerminal } from '@upshift/domain';
 import { eventually } from '@upshift/testing';
 import { OrchestratorClient, startStack, type Stack } from '@upshift/stack';
 
 jest.setTimeout(300_000);
 
-const TERMINAL = new Set<string>([
-  ExecutionStatus.COMPLETED,
-  ExecutionStatus.FAILED,
-  ExecutionStatus.ROLLED_BACK,
-  ExecutionStatus.CANCELLED,
-]);
 const INSTANCES = 6;
 
 interface InventoryInstance {
@@ -80,7 +75,7 @@ describe('out of support and downgrades end to end', () => {
     const view = await eventually(
       async () => {
         const current = await client.get(created.id);
-        return TERMINAL.has(current.status) ? current : undefined;
+        return isTerminal(current.status) ? current : undefined;
       },
       { timeoutMs: 180_000, intervalMs: 250, what: `execution ${created.id} to end` },
     );

@@ -1,5 +1,6 @@
 import { randomBytes } from 'crypto';
 import { ExecutionStatus } from '@upshift/contracts';
+import { isTerminal } from '@upshift/domain';
 import { eventually } from '@upshift/testing';
 import { OrchestratorClient, startStack, type Stack } from '@upshift/stack';
 import {
@@ -15,13 +16,6 @@ const SERVER = 2;
 const CLIENT = 3;
 const PRODUCER = 4;
 const CONSUMER = 5;
-const TERMINAL = new Set<string>([
-  ExecutionStatus.COMPLETED,
-  ExecutionStatus.FAILED,
-  ExecutionStatus.ROLLED_BACK,
-  ExecutionStatus.CANCELLED,
-]);
-
 /**
  * One trace from `POST …/upgrades/:id/start` to the agents (docs/adr/0091-opentelemetry-tracing.md): the
  * orchestrator and the worker run as the separate processes they are, with the standard OTEL_* variables
@@ -91,7 +85,7 @@ describe('tracing across REST, outbox, Kafka, worker and agent', () => {
     const view = await eventually(
       async () => {
         const current = await client.get(created.id);
-        return TERMINAL.has(current.status) ? current : undefined;
+        return isTerminal(current.status) ? current : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 250, what: `execution ${created.id} to end` },
     );

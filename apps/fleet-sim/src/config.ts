@@ -18,6 +18,12 @@ export class FleetSimConfig {
   @IsInt() @Min(0) @Max(100_000) FLEET_INSTANCES = 20;
   @IsInt() @Min(0) @Max(65_535) FLEET_PORT = 8090;
   @IsString() FLEET_HOST = '127.0.0.1';
+  /**
+   * The host name or address in the agent URLs the fleet registers and prints, when it differs from the
+   * bound one: a container binds 0.0.0.0 and is reached by its service name. Default: FLEET_HOST
+   * (127.0.0.1 when that is 0.0.0.0 or ::).
+   */
+  @IsOptional() @IsString() FLEET_ADVERTISED_HOST?: string;
   @IsString() FLEET_NAME_PREFIX = 'sim';
   @IsString() FLEET_INITIAL_VERSION = '1.0.0';
   @IsInt() FLEET_SEED = 1;
@@ -51,6 +57,7 @@ const FLAG_TO_VARIABLE: Record<string, keyof FleetSimConfig> = {
   instances: 'FLEET_INSTANCES',
   port: 'FLEET_PORT',
   host: 'FLEET_HOST',
+  'advertised-host': 'FLEET_ADVERTISED_HOST',
   prefix: 'FLEET_NAME_PREFIX',
   version: 'FLEET_INITIAL_VERSION',
   seed: 'FLEET_SEED',
@@ -127,6 +134,7 @@ export function toFleetOptions(config: FleetSimConfig): FleetOptions {
     instances: config.FLEET_INSTANCES,
     port: config.FLEET_PORT,
     host: config.FLEET_HOST,
+    advertisedHost: config.FLEET_ADVERTISED_HOST,
     namePrefix: config.FLEET_NAME_PREFIX,
     initialVersion: config.FLEET_INITIAL_VERSION,
     seed: config.FLEET_SEED,

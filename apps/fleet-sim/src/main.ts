@@ -31,6 +31,11 @@ const FLEET_SIM_CLI = defineCli({
       description: 'port',
     },
     host: { type: 'string', default: DEFAULTS.FLEET_HOST, env: 'FLEET_HOST', description: 'address to bind' },
+    'advertised-host': {
+      type: 'string',
+      env: 'FLEET_ADVERTISED_HOST',
+      description: 'host in the agent URLs it registers (default: the bound address)',
+    },
     prefix: {
       type: 'string',
       default: DEFAULTS.FLEET_NAME_PREFIX,

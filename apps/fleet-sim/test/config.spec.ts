@@ -1,3 +1,4 @@
+import { startFleet } from '@upshift/fleet';
 import { loadFleetSimConfig, toFleetOptions } from '../src/config';
 
 /** What the runnable simulator adds to libs/fleet: its variables, validated and turned into FleetOptions. */
@@ -43,6 +44,27 @@ describe('the fleet simulator configuration', () => {
       componentId: 'c1',
       versionId: 'v1',
     });
+  });
+
+  it('binds every interface and writes the advertised host into the agent URLs (as in a container)', async () => {
+    const fleet = await startFleet(
+      optionsFrom({
+        FLEET_INSTANCES: '1',
+        FLEET_PORT: '0',
+        FLEET_HOST: '0.0.0.0',
+        FLEET_ADVERTISED_HOST: 'fleet-sim',
+      }),
+    );
+    try {
+      const port = Number(new URL(fleet.baseUrl).port);
+      expect(fleet.baseUrl).toBe(`http://fleet-sim:${port}`);
+      expect(fleet.instances[0]?.agentUrl).toBe(`http://fleet-sim:${port}/i/sim-0001`);
+      // Bound to 0.0.0.0: reachable on loopback too, whatever the advertised name resolves to.
+      const response = await fetch(`http://127.0.0.1:${port}/admin/instances`);
+      expect(response.status).toBe(200);
+    } finally {
+      await fleet.stop();
+    }
   });
 
   it('names the variable of a value it refuses', () => {

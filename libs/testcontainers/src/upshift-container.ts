@@ -1,6 +1,7 @@
 import { randomBytes } from 'crypto';
 import { readFileSync } from 'fs';
 import * as path from 'path';
+import type { Readable } from 'stream';
 import {
   GenericContainer,
   Network,
@@ -127,8 +128,23 @@ export class UpshiftContainer {
     const databaseUrl = 'postgres://postgres:upshift@postgres:5432/upshift';
     const network = await new Network().start();
     const started: StartedTestContainer[] = [];
-    const run = async (container: GenericContainer): Promise<StartedTestContainer> => {
-      const running = await container.withNetwork(network).withStartupTimeout(this.startupTimeoutMs).start();
+    const run = async (name: string, container: GenericContainer): Promise<StartedTestContainer> => {
+      // A container that never becomes ready fails the start with what it printed: the wait
+      // strategy's own message ("URL … not accessible") does not say why.
+      const tail = new LogTail(40);
+      let running: StartedTestContainer;
+      try {
+        running = await container
+          .withNetwork(network)
+          .withStartupTimeout(this.startupTimeoutMs)
+          .withLogConsumer((stream) => tail.follow(stream))
+          .start();
+      } catch (error) {
+        throw new Error(
+          `${name} did not start: ${(error as Error).message}\n--- last lines of its log ---\n${tail.text()}`,
+          { cause: error },
+        );
+      }
       started.push(running);
       return running;
     };
@@ -139,6 +155,7 @@ export class UpshiftContainer {
       const kafkaHostPort = await freeHostPort();
       const [broker] = await startedTogether([
         run(
+          'broker',
           new GenericContainer(this.image('kafka-broker'))
             .withNetworkAliases('broker')
             .withCommand([
@@ -154,6 +171,7 @@ export class UpshiftContainer {
             .withWaitStrategy(Wait.forListeningPorts()),
         ),
         run(
+          'postgres',
           new GenericContainer(this.postgresImage)
             .withNetworkAliases('postgres')
             .withEnvironment({
@@ -170,6 +188,7 @@ export class UpshiftContainer {
             .withWaitStrategy(Wait.forHealthCheck()),
         ),
         run(
+          'redis',
           new GenericContainer(this.redisImage)
             .withNetworkAliases('redis')
             .withHealthCheck({
@@ -184,6 +203,7 @@ export class UpshiftContainer {
 
       // The registry migrates the database the orchestrator shares; the orchestrator needs the registry.
       const registry = await run(
+        'registry',
         this.service('registry', PORTS.registry, '/health/ready').withEnvironment({
           ...env,
           PORT: String(PORTS.registry),
@@ -193,6 +213,7 @@ export class UpshiftContainer {
       const registryUrl = `http://registry:${PORTS.registry}`;
       const workers = Array.from({ length: this.workers }, (_, i) =>
         run(
+          `worker-${i + 1}`,
           this.service('worker', PORTS.worker, '/health/ready')
             .withNetworkAliases(`worker-${i + 1}`)
             .withEnvironment({ ...env, WORKER_ID: `worker-${i + 1}`, REDIS_URL: 'redis://redis:6379' }),
@@ -201,6 +222,7 @@ export class UpshiftContainer {
       const fleet = this.fleet;
       const [orchestrator] = await startedTogether([
         run(
+          'orchestrator',
           this.service('orchestrator', PORTS.orchestrator, '/health/ready').withEnvironment({
             ...env,
             PORT: String(PORTS.orchestrator),
@@ -214,6 +236,7 @@ export class UpshiftContainer {
           ? []
           : [
               run(
+                'fleet-sim',
                 // deploy/fleet-sim-compose.sh loads the demo catalog (artifacts served by this fleet),
                 // then registers the fleet; /admin/instances answers once it has.
                 this.service('fleet-sim', PORTS.fleet, '/admin/instances')
@@ -222,7 +245,8 @@ export class UpshiftContainer {
                     ...env,
                     REGISTRY_URL: registryUrl,
                     REGISTRY_SEED_KEY_FILE: '/var/lib/upshift/seed/artifact-signing.key',
-                    FLEET_HOST: 'fleet-sim',
+                    // The image binds 0.0.0.0; the agent URLs name the container in the network.
+                    FLEET_ADVERTISED_HOST: 'fleet-sim',
                     FLEET_PORT: String(PORTS.fleet),
                     FLEET_ADVERTISED_URL: `http://fleet-sim:${PORTS.fleet}`,
                     FLEET_INSTANCES: String(fleet.instances),
@@ -283,6 +307,32 @@ export class UpshiftContainer {
           (status) => status >= 200 && status < 300,
         ),
       );
+  }
+}
+
+/** The last lines a container printed (stdout and stderr), kept while it starts. */
+class LogTail {
+  private readonly lines: string[] = [];
+  private partial = '';
+
+  constructor(private readonly limit: number) {}
+
+  follow(stream: Readable): void {
+    stream.on('data', (chunk: Buffer | string) => this.add(String(chunk)));
+    // A log stream that breaks must not fail the start; the tail is only for the error message.
+    stream.on('error', () => undefined);
+  }
+
+  text(): string {
+    const all = this.partial === '' ? this.lines : [...this.lines, this.partial];
+    return all.length === 0 ? '(nothing)' : all.join('\n');
+  }
+
+  private add(text: string): void {
+    const pieces = (this.partial + text).split('\n');
+    this.partial = pieces.pop() ?? '';
+    this.lines.push(...pieces);
+    if (this.lines.length > this.limit) this.lines.splice(0, this.lines.length - this.limit);
   }
 }
 

@@ -1,5 +1,8 @@
-import type { RegistryVersion } from '../registry/registry.client';
-import { unsignedTarget } from './validation-runner';
+import { createServer, type Server } from 'http';
+import type { AddressInfo } from 'net';
+import type { OrchestratorConfig } from '../config';
+import { RegistryClient, type RegistryVersion } from '../registry/registry.client';
+import { REGISTRY_PATIENCE_MS, unsignedTarget, whileRegistryRecovers } from './validation-runner';
 
 function target(fields: Partial<RegistryVersion>): RegistryVersion {
   return {
@@ -38,5 +41,68 @@ describe('unsignedTarget', () => {
     expect(unsignedTarget(target({ signatureRequired: true, signed: true, signingKeyId: null }))).toMatch(
       /key that signed target version 2\.2\.0 is no longer registered/,
     );
+  });
+});
+
+// A registry that restarts (or whose database does) answers 5xx or nothing for a few seconds: the
+// version check asks again for a while instead of failing the upgrade; a refusal is not retried.
+describe('whileRegistryRecovers, against an HTTP registry', () => {
+  let server: Server;
+  let url: string;
+  let answers: number[];
+  let requests: number;
+
+  beforeEach(async () => {
+    requests = 0;
+    server = createServer((_req, res) => {
+      const status = answers[Math.min(requests, answers.length - 1)] ?? 200;
+      requests += 1;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(status === 200 ? { id: 'c1', name: 'upshift-gateway' } : { title: 'no' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterEach(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const client = () =>
+    new RegistryClient({ REGISTRY_URL: url, REGISTRY_TOKEN: 'token' } as unknown as OrchestratorConfig);
+
+  it('asks again after 5xx answers, waiting longer each time, and returns the answer', async () => {
+    answers = [503, 500, 200];
+    const waits: number[] = [];
+    const component = await whileRegistryRecovers(() => client().getComponent('c1'), {
+      patienceMs: REGISTRY_PATIENCE_MS,
+      wait: async (ms) => waits.push(ms),
+    });
+    expect(component).toEqual({ id: 'c1', name: 'upshift-gateway' });
+    expect(requests).toBe(3);
+    expect(waits).toEqual([500, 1_000]);
+  });
+
+  it('gives up once its patience would run out, with the registry-unavailable problem', async () => {
+    answers = [503];
+    let clock = 0;
+    const attempt = whileRegistryRecovers(() => client().getComponent('c1'), {
+      patienceMs: 4_000,
+      now: () => clock,
+      wait: async (ms) => (clock += ms),
+    });
+    await expect(attempt).rejects.toMatchObject({ title: 'Registry unavailable' });
+    // 0.5 + 1 + 2 s waited; a fourth wait of 4 s would pass the 4 s of patience.
+    expect(requests).toBe(4);
+  });
+
+  it('does not ask again when the registry refuses', async () => {
+    answers = [403];
+    const attempt = whileRegistryRecovers(() => client().getComponent('c1'), {
+      patienceMs: REGISTRY_PATIENCE_MS,
+      wait: async () => undefined,
+    });
+    await expect(attempt).rejects.toMatchObject({ title: 'Registry error' });
+    expect(requests).toBe(1);
   });
 });

@@ -1,17 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as semver from 'semver';
+import { ProblemException } from '@upshift/http';
 import { ExecutionStatus, ValidationCheck } from '@upshift/contracts';
 import { AgentClient } from '../agent/agent.client';
 import type { AgentStatusReading } from '../agent/agent.client';
 import type { ExecutionEntity, ExecutionInstanceEntity } from '../database/entities';
 import { mapLimit } from '../common/map-limit';
-import { RegistryClient } from '../registry/registry.client';
+import { RegistryClient, registryUnavailable } from '../registry/registry.client';
 import type { RegistryVersion } from '../registry/registry.client';
 import type { CheckOutcome } from './execution-transaction';
 import { ExecutionEngine } from './execution-engine';
 import { ExecutionStore } from './execution.store';
 
 const AGENT_CONCURRENCY = 32;
+/**
+ * How long VERSION_COMPATIBILITY keeps asking a registry that cannot answer (a restart, its database
+ * failing over) before it fails the check: a blip must not fail an upgrade, an outage still does.
+ */
+export const REGISTRY_PATIENCE_MS = 30_000;
 
 /**
  * The five pre-upgrade checks of docs/api-contract.md. They run outside any transaction (they call
@@ -79,14 +86,25 @@ export class ValidationRunner {
     try {
       // Both in flight at once: the target's signature state is read now, not as it was at creation,
       // since a key may have been added (or removed) in between.
-      const [result, target] = await Promise.all([
-        this.registry.validatePath(e.componentId, {
-          fromVersionId: e.fromVersionId,
-          toVersionId: e.toVersionId,
-          installedComponents: e.installedComponents ?? {},
-        }),
-        this.registry.getVersion(e.componentId, e.toVersionId),
-      ]);
+      const [result, target] = await whileRegistryRecovers(
+        () =>
+          Promise.all([
+            this.registry.validatePath(e.componentId, {
+              fromVersionId: e.fromVersionId,
+              toVersionId: e.toVersionId,
+              installedComponents: e.installedComponents ?? {},
+            }),
+            this.registry.getVersion(e.componentId, e.toVersionId),
+          ]),
+        {
+          patienceMs: REGISTRY_PATIENCE_MS,
+          onRetry: (error, delayMs) =>
+            this.logger.warn(
+              { executionId: e.id, delayMs, reason: errorText(error) },
+              'the registry cannot answer the version check yet; asking again',
+            ),
+        },
+      );
       const problems: string[] = [];
       if (!result.valid || result.blockers.length > 0) {
         problems.push(
@@ -166,7 +184,36 @@ function summary(check: ValidationCheck, total: number, problems: string[], what
 }
 
 function errorText(error: unknown): string {
+  if (error instanceof ProblemException) return error.detail;
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Runs `ask` until it succeeds, fails otherwise than by the registry being unavailable, or `patienceMs`
+ * have passed since the first attempt (the last failure is then rethrown). Waits 0.5 s, 1 s, 2 s … up to
+ * 5 s between attempts.
+ */
+export async function whileRegistryRecovers<T>(
+  ask: () => Promise<T>,
+  options: {
+    patienceMs: number;
+    onRetry?: (error: unknown, delayMs: number) => void;
+    wait?: (ms: number) => Promise<unknown>;
+    now?: () => number;
+  },
+): Promise<T> {
+  const { patienceMs, onRetry, wait = sleep, now = Date.now } = options;
+  const giveUpAt = now() + patienceMs;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await ask();
+    } catch (error) {
+      const delayMs = Math.min(5_000, 500 * 2 ** attempt);
+      if (!registryUnavailable(error) || now() + delayMs > giveUpAt) throw error;
+      onRetry?.(error, delayMs);
+      await wait(delayMs);
+    }
+  }
 }
 
 /**

@@ -173,6 +173,19 @@ export class RegistryClient {
   }
 
   private json<T>(res: TextResponse, what: string): T {
+    if (res.status >= 500) {
+      // The registry is up but cannot serve (its database restarting, say): for the caller that is the
+      // registry being unavailable, worth a retry, like no answer at all.
+      this.logger.warn(
+        { status: res.status, body: res.text.slice(0, 500) },
+        `the registry could not ${what}`,
+      );
+      throw new ProblemException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'Registry unavailable',
+        `The registry answered ${res.status} when asked to ${what}; nothing was changed. Retry later.`,
+      );
+    }
     if (res.status < 200 || res.status >= 300) {
       this.logger.warn(
         { status: res.status, body: res.text.slice(0, 500) },
@@ -186,6 +199,11 @@ export class RegistryClient {
     }
     return JSON.parse(res.text) as T;
   }
+}
+
+/** Whether a RegistryClient call failed because the registry could not answer now (worth a retry). */
+export function registryUnavailable(error: unknown): boolean {
+  return error instanceof ProblemException && error.getStatus() === HttpStatus.SERVICE_UNAVAILABLE;
 }
 
 const enc = encodeURIComponent;

@@ -89,10 +89,14 @@ async function main(): Promise<void> {
 
   let stack: ChaosStack | null = null;
   let observer: KafkaObserver | null = null;
-  const cleanup = async () => {
-    await observer?.stop();
-    await stack?.stop();
-  };
+  // One clean-up, however many ask for it: Ctrl-C lands while a run is in flight, so the SIGINT handler
+  // and the main flow may both get here, and neither may remove the work directory before it is done.
+  let cleaning: Promise<void> | null = null;
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      await observer?.stop();
+      await stack?.stop();
+    })());
   process.once(
     'SIGINT',
     () =>

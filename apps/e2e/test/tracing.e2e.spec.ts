@@ -142,7 +142,17 @@ describe('tracing across REST, outbox, Kafka, worker and agent', () => {
     // the worker's agent-call span as its parent.
     const agentSpanIds = new Set(agentUpgrades.map((s) => s.spanId));
     for (const instance of stack.fleet.instances) {
-      const upgrades = stack.fleet.agent(instance.name).tracedCalls.filter((c) => c.operation === 'upgrade');
+      const traced = stack.fleet.agent(instance.name).tracedCalls;
+      // Before its first upgrade, an agent is asked only by the orchestrator's pre-upgrade checks (the
+      // worker checks health after the switch): those calls carry the start's trace too.
+      const checks = traced.slice(
+        0,
+        traced.findIndex((c) => c.operation === 'upgrade'),
+      );
+      expect(checks.filter((c) => c.operation === 'health').map((c) => c.traceparent.split('-')[1])).toEqual([
+        traceId,
+      ]);
+      const upgrades = traced.filter((c) => c.operation === 'upgrade');
       expect(upgrades.length).toBeGreaterThanOrEqual(1);
       for (const call of upgrades) {
         const [version, callTraceId, parentId] = call.traceparent.split('-');

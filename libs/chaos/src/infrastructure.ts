@@ -19,6 +19,12 @@ const PG_BIN = process.env['CHAOS_PG_BIN'] ?? '/usr/lib/postgresql/15/bin';
 export class PostgresCluster {
   readonly dataDir: string;
   private readonly asRoot = process.getuid?.() === 0;
+  /**
+   * A kill's restart may be under way, or still to come, when the harness stops (Ctrl-C lands mid-run):
+   * stop() waits for a start in flight and refuses later ones, or the postmaster outlives the harness.
+   */
+  private starting: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(
     private readonly workDir: string,
@@ -73,6 +79,17 @@ export class PostgresCluster {
   }
 
   async start(): Promise<void> {
+    if (this.stopped) throw new Error('the Postgres cluster was stopped; it is not started again');
+    const starting = this.startServer();
+    this.starting = starting;
+    try {
+      await starting;
+    } finally {
+      if (this.starting === starting) this.starting = null;
+    }
+  }
+
+  private async startServer(): Promise<void> {
     const options = [
       `-p ${this.port}`,
       '-c listen_addresses=127.0.0.1',
@@ -103,6 +120,8 @@ export class PostgresCluster {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    await this.starting?.catch(() => undefined);
     await this.tool('pg_ctl', ['stop', '-D', this.dataDir, '-m', 'fast', '-w', '-t', '60']).catch(
       () => undefined,
     );

@@ -18,6 +18,7 @@ import {
   type AgentStatus,
   type AgentUrlPolicy,
 } from '@upshift/contracts';
+import { currentTraceCarrier } from '@upshift/tracing';
 import { ORCHESTRATOR_CONFIG, OrchestratorConfig } from '../config';
 
 /**
@@ -134,6 +135,8 @@ export class AgentClient implements OnModuleDestroy {
     const isHttps = url.protocol === 'https:';
     const headers = {
       accept: 'application/json',
+      // The pre-upgrade checks run in the trace of the start that asked for them (ADR 0091).
+      ...currentTraceCarrier(),
       ...signAgentRequest(this.keys, tenantId, {
         method: 'GET',
         pathAndQuery: `${url.pathname}${url.search}`,

@@ -1,24 +1,6 @@
+import type { ComponentSummary, VersionSummary } from '@upshift/contracts';
 import type { ApiClient } from './api-client';
 import { UsageError } from './errors';
-
-export interface ComponentSummary {
-  id: string;
-  name: string;
-  kind: string;
-  description?: string | null;
-}
-
-export interface VersionSummary {
-  id: string;
-  componentId: string;
-  version: string;
-  channel: string;
-  status: string;
-  breaking: boolean;
-  mandatory: boolean;
-  signed: boolean;
-  publishedAt: string | null;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The registry's largest page (ADR 0076). */

@@ -1,25 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import type { ComponentSummary, VersionSummary } from '@upshift/contracts/model';
 import type { Api } from './api';
-
-/** The registry's catalog as the dashboard reads it (GET /components, /components/:id/versions). */
-export interface ComponentSummary {
-  id: string;
-  name: string;
-  kind: string;
-  description?: string | null;
-}
-
-export interface VersionSummary {
-  id: string;
-  componentId: string;
-  version: string;
-  channel: string;
-  status: string;
-  breaking: boolean;
-  mandatory: boolean;
-  signed: boolean;
-  publishedAt: string | null;
-}
 
 /** The registry's largest page (docs/api-contract.md, "Paging"). */
 const PAGE = 500;

@@ -1,5 +1,6 @@
 export * from './model';
 export * from './schema-kit';
+export * from './views/catalog-views';
 export * from './views/execution-views';
 export * from './views/problem-details';
 export * from './rest/upgrade-request-defaults';

@@ -6,6 +6,7 @@
  */
 export * from './enums';
 export * from './topics';
+export type { ComponentSummary, VersionSummary } from './views/catalog-views';
 export type {
   ExecutionStatistics,
   RollbackInfo,

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
+import type { ComponentSummary, VersionSummary } from '@upshift/contracts/model';
 import type { Api } from '../api';
 import { errorText } from '../api';
 import { listVersions } from '../catalog';
-import type { ComponentSummary, VersionSummary } from '../catalog';
 
 /** GET /components/:id/versions/:versionId/available-upgrades (the registry). */
 interface AvailableTarget {

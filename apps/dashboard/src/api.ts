@@ -16,8 +16,8 @@ export type Query = Record<string, string | number | undefined>;
 export class Api {
   constructor(
     readonly token: string,
-    /** Called on a 401: the token expired or was never valid. */
-    private readonly onUnauthorized: () => void,
+    /** Called on a 401 (here and by the event streams): the token expired or was never valid. */
+    readonly onUnauthorized: () => void,
   ) {}
 
   get<T>(path: string, query: Query = {}): Promise<T> {

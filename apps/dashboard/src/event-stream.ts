@@ -13,6 +13,8 @@ export interface FollowOptions {
   token: string;
   onEvent: (event: StreamEvent) => void;
   onState: (state: StreamState, detail?: string) => void;
+  /** A 401 on (re)connecting: the token expired while the page was open, as Api's requests report it. */
+  onUnauthorized: () => void;
   signal: AbortSignal;
 }
 
@@ -20,7 +22,7 @@ export interface FollowOptions {
  * Follows one of the API's event streams (docs/api-contract.md, "Event streams") with `fetch()`, since an
  * `EventSource` cannot send the bearer header (ADR 0084). A dropped connection is retried after the
  * server's `retry:` delay with `Last-Event-ID`, so the events continue without a gap or a repeat; a 204
- * (an execution's stream with nothing left) ends it; 401, 403 and 404 stop it.
+ * (an execution's stream with nothing left) ends it; 401, 403 and 404 stop it, a 401 signing the tab out.
  */
 export async function followEventStream(path: string, options: FollowOptions): Promise<void> {
   let lastEventId: string | null = null;
@@ -37,6 +39,7 @@ export async function followEventStream(path: string, options: FollowOptions): P
       if (lastEventId !== null) headers['last-event-id'] = lastEventId;
       const answer = await fetch(API_PREFIX + path, { headers, signal: options.signal, cache: 'no-store' });
       if (answer.status === 204) return options.onState('ended');
+      if (answer.status === 401) options.onUnauthorized();
       if ([401, 403, 404].includes(answer.status)) return options.onState('refused', `HTTP ${answer.status}`);
       if (!answer.ok || answer.body === null) throw new Error(`HTTP ${answer.status}`);
       options.onState('live');

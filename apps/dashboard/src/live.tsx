@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Api } from './api';
 import { followEventStream } from './event-stream';
 import type { StreamState } from './event-stream';
 import type { ProgressEnvelope } from './progress-history';
@@ -9,7 +10,7 @@ import type { ProgressEnvelope } from './progress-history';
  */
 export function useProgressStream(
   path: string | null,
-  token: string,
+  api: Pick<Api, 'token' | 'onUnauthorized'>,
   onEvent: (envelope: ProgressEnvelope) => void,
 ): { state: StreamState; detail: string | null } {
   const [state, setState] = useState<{ state: StreamState; detail: string | null }>({
@@ -22,7 +23,8 @@ export function useProgressStream(
     if (path === null) return;
     const abort = new AbortController();
     void followEventStream(path, {
-      token,
+      token: api.token,
+      onUnauthorized: api.onUnauthorized,
       signal: abort.signal,
       onState: (next, detail) => setState({ state: next, detail: detail ?? null }),
       onEvent: (event) => {
@@ -32,7 +34,7 @@ export function useProgressStream(
       },
     });
     return () => abort.abort();
-  }, [path, token]);
+  }, [path, api]);
   return state;
 }
 

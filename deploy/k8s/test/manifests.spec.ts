@@ -305,6 +305,12 @@ describe.each(OVERLAYS)(`the %s overlay (Kubernetes ${KUBERNETES_VERSION})`, (ov
         problems.push(`${id}: scrape path is not /metrics`);
       if (declaredPort(container, Number(annotations['prometheus.io/port'])) === undefined)
         problems.push(`${id}: scrape port ${annotations['prometheus.io/port']} is not one it declares`);
+      // The services guard /metrics with METRICS_TOKEN when the Secret has it (the broker has no token).
+      if (imageRepository(container.image) === 'upshift/kafka-broker') continue;
+      const token = container.env?.find((variable) => variable.name === 'METRICS_TOKEN')?.valueFrom
+        ?.secretKeyRef;
+      if (token?.name !== 'upshift-credentials' || token.key !== 'METRICS_TOKEN')
+        problems.push(`${id}: METRICS_TOKEN is not taken from the upshift-credentials Secret`);
     }
     expect(problems).toEqual([]);
   });

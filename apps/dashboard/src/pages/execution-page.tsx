@@ -51,7 +51,7 @@ export function ExecutionPage({
     if (execution !== null) names.wantVersions(execution.componentId);
   }, [execution?.componentId]);
 
-  const stream = useProgressStream(`/upgrades/${encodeURIComponent(id)}/events`, api.token, (envelope) => {
+  const stream = useProgressStream(`/upgrades/${encodeURIComponent(id)}/events`, api, (envelope) => {
     setHistory((current) => applyProgress(current, envelope));
     if (changesExecutionView(envelope.data.kind)) reload();
   });

@@ -80,7 +80,7 @@ export function ExecutionsPage({
 
   const stream = useProgressStream(
     tenant === '' ? null : `/tenants/${encodeURIComponent(tenant)}/events`,
-    api.token,
+    api,
     (envelope: ProgressEnvelope) => {
       setEventsSeen((n) => n + 1);
       if (envelope.data.kind === 'ExecutionStatusChanged') {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { createServer } from 'http';
 import type { Server } from 'http';
 import { tmpdir } from 'os';
@@ -102,5 +102,15 @@ describe('dashboardAssets', () => {
     await request(serverWith(missing)).get('/assets/index-abc123.js').expect(404);
     const api = await request(serverWith(missing)).get('/health/live').expect(299);
     expect(api.text).toBe('api GET /health/live');
+  });
+
+  it('cuts the answer short when a file cannot be read after it was looked up, and keeps serving', async () => {
+    // /proc/self/mem stats as a regular file and fails on the first read (EIO): a stand-in for an
+    // asset that a rebuild removed between the lookup and the read.
+    symlinkSync('/proc/self/mem', join(built, 'assets', 'unreadable-abc123.js'));
+    const server = serverWith(built);
+    await expect(request(server).get('/assets/unreadable-abc123.js')).rejects.toThrow();
+    const js = await request(server).get('/assets/index-abc123.js').expect(200);
+    expect(js.text).toBe('console.log(1)');
   });
 });

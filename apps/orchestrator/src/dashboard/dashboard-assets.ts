@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, statSync } from 'fs';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { join } from 'path';
+import { pipeline } from 'stream';
 
 /**
  * The operators' dashboard (apps/dashboard) as static files at `/` of the one base URL
@@ -26,7 +27,7 @@ export function dashboardAssets(directory: string) {
       'cache-control': 'public, max-age=31536000, immutable',
     });
     if (req.method === 'HEAD') return void res.end();
-    createReadStream(file).pipe(res);
+    sendFile(file, res);
   };
 }
 
@@ -81,7 +82,18 @@ function sendIndex(directory: string, req: IncomingMessage, res: ServerResponse)
     'cache-control': 'no-cache',
   });
   if (req.method === 'HEAD') return void res.end();
-  createReadStream(index).pipe(res);
+  sendFile(index, res);
+}
+
+/**
+ * The file's bytes after the headers. A read that fails (the file removed by a rebuild since it was
+ * looked up) cuts the response short, so the client sees an incomplete answer; with a bare pipe() the
+ * stream's error went unhandled and ended the orchestrator.
+ */
+function sendFile(file: string, res: ServerResponse): void {
+  pipeline(createReadStream(file), res, (error) => {
+    if (error) res.destroy();
+  });
 }
 
 function notFound(res: ServerResponse): void {

@@ -83,7 +83,7 @@ describe('whileRegistryRecovers, against an HTTP registry', () => {
     expect(waits).toEqual([500, 1_000]);
   });
 
-  it('gives up once its patience would run out, with the registry-unavailable problem', async () => {
+  it('gives up once its patience would run out, with the registry error problem', async () => {
     answers = [503];
     let clock = 0;
     const attempt = whileRegistryRecovers(() => client().getComponent('c1'), {
@@ -91,9 +91,27 @@ describe('whileRegistryRecovers, against an HTTP registry', () => {
       now: () => clock,
       wait: async (ms) => (clock += ms),
     });
-    await expect(attempt).rejects.toMatchObject({ title: 'Registry unavailable' });
+    await expect(attempt).rejects.toMatchObject({ title: 'Registry error', status: 502 });
     // 0.5 + 1 + 2 s waited; a fourth wait of 4 s would pass the 4 s of patience.
     expect(requests).toBe(4);
+  });
+
+  it('asks again when the registry does not answer at all', async () => {
+    // A port nothing listens on any more: the connection is refused.
+    const gone = createServer();
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(gone.address() as AddressInfo).port}`;
+    await new Promise((resolve) => gone.close(resolve));
+    const waits: number[] = [];
+    let clock = 0;
+    const attempt = whileRegistryRecovers(() => client().getComponent('c1'), {
+      patienceMs: 2_000,
+      now: () => clock,
+      wait: async (ms) => waits.push((clock += ms)),
+    });
+    await expect(attempt).rejects.toMatchObject({ title: 'Registry unavailable', status: 503 });
+    // Waited until 0.5 s, then 1.5 s; a wait of 2 s more would pass the 2 s of patience.
+    expect(waits).toEqual([500, 1_500]);
   });
 
   it('does not ask again when the registry refuses', async () => {

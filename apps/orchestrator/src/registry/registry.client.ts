@@ -173,37 +173,36 @@ export class RegistryClient {
   }
 
   private json<T>(res: TextResponse, what: string): T {
-    if (res.status >= 500) {
-      // The registry is up but cannot serve (its database restarting, say): for the caller that is the
-      // registry being unavailable, worth a retry, like no answer at all.
-      this.logger.warn(
-        { status: res.status, body: res.text.slice(0, 500) },
-        `the registry could not ${what}`,
-      );
-      throw new ProblemException(
-        HttpStatus.SERVICE_UNAVAILABLE,
-        'Registry unavailable',
-        `The registry answered ${res.status} when asked to ${what}; nothing was changed. Retry later.`,
-      );
-    }
     if (res.status < 200 || res.status >= 300) {
       this.logger.warn(
         { status: res.status, body: res.text.slice(0, 500) },
         `the registry refused to ${what}`,
       );
-      throw new ProblemException(
-        HttpStatus.BAD_GATEWAY,
-        'Registry error',
-        `The registry answered ${res.status} when asked to ${what}; nothing was changed.`,
-      );
+      const detail = `The registry answered ${res.status} when asked to ${what}; nothing was changed.`;
+      // 502 either way for the caller (docs/api-contract.md, "Problems"); a 5xx may pass with a retry.
+      if (res.status >= 500) throw new RegistryServerError(detail);
+      throw new ProblemException(HttpStatus.BAD_GATEWAY, 'Registry error', detail);
     }
     return JSON.parse(res.text) as T;
   }
 }
 
-/** Whether a RegistryClient call failed because the registry could not answer now (worth a retry). */
+/** The registry answered 5xx: the same 502 problem as any other error answer, but worth another try. */
+class RegistryServerError extends ProblemException {
+  constructor(detail: string) {
+    super(HttpStatus.BAD_GATEWAY, 'Registry error', detail);
+  }
+}
+
+/**
+ * Whether a RegistryClient call failed because the registry could not serve it now (no answer, or a 5xx
+ * while it restarts or its database fails over): worth asking again. A refusal (4xx) is not.
+ */
 export function registryUnavailable(error: unknown): boolean {
-  return error instanceof ProblemException && error.getStatus() === HttpStatus.SERVICE_UNAVAILABLE;
+  return (
+    error instanceof RegistryServerError ||
+    (error instanceof ProblemException && error.getStatus() === HttpStatus.SERVICE_UNAVAILABLE)
+  );
 }
 
 const enc = encodeURIComponent;

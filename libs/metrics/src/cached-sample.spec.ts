@@ -67,4 +67,23 @@ describe('CachedSample', () => {
     expect(String(errors[0])).toContain('no answer within 20 ms');
     expect(sample.failures).toBe(1);
   });
+
+  it('starts no second read while one it gave up on is still pending, and uses its answer when it comes', async () => {
+    let reads = 0;
+    let answer: (value: number) => void = () => undefined;
+    const sample = new CachedSample<number>(
+      () => {
+        reads += 1;
+        return new Promise<number>((resolve) => (answer = resolve));
+      },
+      { maxAgeMs: 0, initial: 3, timeoutMs: 20 },
+    );
+    expect(await sample.get()).toBe(3);
+    expect(await sample.get()).toBe(3);
+    expect(reads).toBe(1);
+    const third = sample.get();
+    answer(9);
+    expect(await third).toBe(9);
+    expect(reads).toBe(1);
+  });
 });

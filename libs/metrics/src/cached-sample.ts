@@ -3,12 +3,19 @@
  * that comes sooner gets the last value. Concurrent reads share one refresh. A failed refresh, or one
  * without an answer within `timeoutMs` (a hung database must not hang every scrape), keeps the previous
  * value (a gauge should not drop to zero while its source is down) and is reported through `onError`;
- * `failures` counts them so that a stale value can be told apart.
+ * `failures` counts them so that a stale value can be told apart. A read given up on is not started
+ * again while it is still pending.
  */
 export class CachedSample<T> {
   private value: T;
   private readAt = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<T> | null = null;
+  /**
+   * The source's read, kept until it settles even after a scrape gave up on it: the next scrape waits on
+   * it again instead of starting another, so a hung database holds one pooled connection, not one per
+   * scrape.
+   */
+  private reading: Promise<T> | null = null;
   private failureCount = 0;
 
   constructor(
@@ -41,8 +48,11 @@ export class CachedSample<T> {
     const timeoutMs = this.options.timeoutMs ?? 2_000;
     let timer: NodeJS.Timeout | undefined;
     try {
+      this.reading ??= this.read().finally(() => {
+        this.reading = null;
+      });
       this.value = await Promise.race([
-        this.read(),
+        this.reading,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         }),

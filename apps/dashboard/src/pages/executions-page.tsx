@@ -1,5 +1,5 @@
 import type { UpgradeExecutionView } from '@upshift/contracts/model';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import { errorText } from '../api';
 import type { useCatalogNames } from '../catalog';
@@ -55,8 +55,12 @@ export function ExecutionsPage({
   const [error, setError] = useState<string | null>(null);
   const [eventsSeen, setEventsSeen] = useState(0);
 
+  // Only the newest request's answer is shown: switching tenant or status quickly must not let an
+  // older, slower answer replace the rows of the current choice.
+  const newestLoad = useRef(0);
   const load = () => {
     if (tenant === '') return;
+    const ticket = ++newestLoad.current;
     api
       .get<ExecutionPage>(`/tenants/${encodeURIComponent(tenant)}/upgrades`, {
         status,
@@ -64,11 +68,14 @@ export function ExecutionsPage({
         size: LIST_SIZE,
       })
       .then((page) => {
+        if (ticket !== newestLoad.current) return;
         setRows(page.content);
         setTotal(page.totalElements);
         setError(null);
       })
-      .catch((e: unknown) => setError(errorText(e)));
+      .catch((e: unknown) => {
+        if (ticket === newestLoad.current) setError(errorText(e));
+      });
   };
   const reload = useThrottled(load, 1000);
   useEffect(load, [api, tenant, status]);
